@@ -1,0 +1,61 @@
+//! The seam between server processes.
+//!
+//! Every membership event and every relay message whose destination is not
+//! connected to this process passes through one [`Backplane`]. The default,
+//! [`LocalBackplane`], serves a single process: it publishes nothing and
+//! owns no peer, so held messages stay here and expire here.
+//!
+//! # What a Redis implementation must do
+//!
+//! A backplane that lets several processes share rooms (for example on Redis
+//! pub/sub) must:
+//!
+//! 1. **Publish room events.** [`Backplane::publish_event`] is called once
+//!    per membership change, in the order the changes happened on this node.
+//!    Publish it on a channel per room (or one channel with the room inside)
+//!    tagged with this node's id; every *other* node subscribes and hands
+//!    what it receives to [`Hub::deliver_remote_event`](crate::Hub::deliver_remote_event),
+//!    which queues it for that node's local members of the room. Skip
+//!    messages tagged with the own node id.
+//! 2. **Keep presence with expiry.** Record each member (`room`, `user`,
+//!    node) and each registered peer id in keys that expire unless the node
+//!    refreshes them, so that when a node dies its members are announced as
+//!    gone (`UserDisconnected`) by a surviving node and its peer ids become
+//!    free again. Refuse duplicate user ids across nodes by checking presence.
+//! 3. **Forward relay messages.** [`Backplane::forward`] is called for a
+//!    message whose destination is not registered on this node. Return
+//!    `true` only when another node has that peer (from a presence cache kept
+//!    current by subscriptions, never by a blocking round trip: this method
+//!    runs under the hub's lock), and publish the message to that node, which
+//!    delivers it with [`Hub::deliver_remote_message`](crate::Hub::deliver_remote_message).
+//!    Return `false` and this node holds the message and later sends EXPIRE,
+//!    exactly as a single process does.
+//! 4. **Never block and never call back into the hub** from these methods:
+//!    hand the work to a task through a channel.
+
+use crate::{Event, Message};
+
+/// Carries room events and relay messages between server processes.
+///
+/// Methods run while the hub holds its lock, in the order of the changes
+/// they report; they must return quickly and must not call the hub.
+pub trait Backplane: Send + Sync + std::fmt::Debug + 'static {
+    /// A membership change happened on this node; tell the other nodes.
+    fn publish_event(&self, event: &Event);
+
+    /// `message` is for a peer not registered on this node. Return `true`
+    /// if another node took it; `false` makes this node hold it.
+    fn forward(&self, message: &Message) -> bool;
+}
+
+/// The single-process backplane: publishes nothing, forwards nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalBackplane;
+
+impl Backplane for LocalBackplane {
+    fn publish_event(&self, _event: &Event) {}
+
+    fn forward(&self, _message: &Message) -> bool {
+        false
+    }
+}

@@ -1,0 +1,205 @@
+//! Limits and timers, shared by the hub and every adapter mounted on it.
+
+use std::time::Duration;
+
+/// Limits and timers of a [`Hub`](crate::Hub).
+///
+/// Build it from [`Config::default`] with the setters; each setter documents
+/// its default. Values of zero are raised to one where zero would make the
+/// hub unusable.
+///
+/// ```
+/// use std::time::Duration;
+/// use lingua_signal_core::Config;
+///
+/// let config = Config::default()
+///     .max_members_per_room(2)
+///     .alive_timeout(Duration::from_secs(120));
+/// assert_eq!(config.members_per_room(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    members_per_room: usize,
+    rooms_per_connection: usize,
+    rooms: usize,
+    outbound_capacity: usize,
+    peers: usize,
+    queued_per_peer: usize,
+    queued_total: usize,
+    expire_timeout: Duration,
+    alive_timeout: Duration,
+    sweep_interval: Duration,
+    message_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            members_per_room: 50,
+            rooms_per_connection: 16,
+            rooms: 10_000,
+            outbound_capacity: 256,
+            peers: 5_000,
+            queued_per_peer: 64,
+            queued_total: 10_000,
+            expire_timeout: Duration::from_secs(5),
+            alive_timeout: Duration::from_secs(60),
+            sweep_interval: Duration::from_millis(300),
+            message_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Most members one room holds. Default 50.
+    #[must_use]
+    pub fn max_members_per_room(mut self, n: usize) -> Self {
+        self.members_per_room = n.max(1);
+        self
+    }
+
+    /// Most rooms one connection may be in at once. Default 16.
+    #[must_use]
+    pub fn max_rooms_per_connection(mut self, n: usize) -> Self {
+        self.rooms_per_connection = n.max(1);
+        self
+    }
+
+    /// Most rooms that exist at once. Default 10 000.
+    #[must_use]
+    pub fn max_rooms(mut self, n: usize) -> Self {
+        self.rooms = n.max(1);
+        self
+    }
+
+    /// Items a connection's outbound queue holds before the connection is
+    /// dropped as too slow. Default 256; never below the per-peer hold
+    /// limit plus one, so a peer's held messages always fit after its OPEN.
+    #[must_use]
+    pub fn outbound_capacity(mut self, n: usize) -> Self {
+        self.outbound_capacity = n.max(1);
+        self
+    }
+
+    /// Most peers registered with the relay at once (PeerJS
+    /// `concurrent_limit`). Default 5 000.
+    #[must_use]
+    pub fn max_peers(mut self, n: usize) -> Self {
+        self.peers = n.max(1);
+        self
+    }
+
+    /// Most messages held for one destination that is not connected yet.
+    /// Default 64.
+    #[must_use]
+    pub fn max_queued_per_peer(mut self, n: usize) -> Self {
+        self.queued_per_peer = n.max(1);
+        self
+    }
+
+    /// Most messages held for absent destinations in total. Default 10 000.
+    #[must_use]
+    pub fn max_queued_total(mut self, n: usize) -> Self {
+        self.queued_total = n.max(1);
+        self
+    }
+
+    /// How long messages for an absent destination are held before the
+    /// senders get EXPIRE (PeerJS `expire_timeout`). Default 5 s.
+    #[must_use]
+    pub fn expire_timeout(mut self, d: Duration) -> Self {
+        self.expire_timeout = d;
+        self
+    }
+
+    /// How long a peer may stay silent (no HEARTBEAT) before it is
+    /// disconnected (PeerJS `alive_timeout`). Default 60 s, twelve times the
+    /// stock client's 5 s heartbeat.
+    #[must_use]
+    pub fn alive_timeout(mut self, d: Duration) -> Self {
+        self.alive_timeout = d;
+        self
+    }
+
+    /// How often [`Relay::run_sweeper`](crate::Relay::run_sweeper) checks
+    /// for expired queues and silent peers. Default 300 ms.
+    #[must_use]
+    pub fn sweep_interval(mut self, d: Duration) -> Self {
+        self.sweep_interval = d.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Largest inbound message, in bytes, that adapters accept. Default
+    /// 256 KiB, far above what SDP offers need.
+    #[must_use]
+    pub fn max_message_bytes(mut self, n: usize) -> Self {
+        self.message_bytes = n.max(64);
+        self
+    }
+
+    /// See [`Config::max_members_per_room`].
+    #[must_use]
+    pub fn members_per_room(&self) -> usize {
+        self.members_per_room
+    }
+
+    /// See [`Config::max_rooms_per_connection`].
+    #[must_use]
+    pub fn rooms_per_connection(&self) -> usize {
+        self.rooms_per_connection
+    }
+
+    /// See [`Config::max_rooms`].
+    #[must_use]
+    pub fn rooms(&self) -> usize {
+        self.rooms
+    }
+
+    /// See [`Config::outbound_capacity`].
+    #[must_use]
+    pub fn outbound(&self) -> usize {
+        self.outbound_capacity.max(self.queued_per_peer + 1)
+    }
+
+    /// See [`Config::max_peers`].
+    #[must_use]
+    pub fn peers(&self) -> usize {
+        self.peers
+    }
+
+    /// See [`Config::max_queued_per_peer`].
+    #[must_use]
+    pub fn queued_per_peer(&self) -> usize {
+        self.queued_per_peer
+    }
+
+    /// See [`Config::max_queued_total`].
+    #[must_use]
+    pub fn queued_total(&self) -> usize {
+        self.queued_total
+    }
+
+    /// See [`Config::expire_timeout`].
+    #[must_use]
+    pub fn expire(&self) -> Duration {
+        self.expire_timeout
+    }
+
+    /// See [`Config::alive_timeout`].
+    #[must_use]
+    pub fn alive(&self) -> Duration {
+        self.alive_timeout
+    }
+
+    /// See [`Config::sweep_interval`].
+    #[must_use]
+    pub fn sweep(&self) -> Duration {
+        self.sweep_interval
+    }
+
+    /// See [`Config::max_message_bytes`].
+    #[must_use]
+    pub fn message_bytes(&self) -> usize {
+        self.message_bytes
+    }
+}
