@@ -121,7 +121,7 @@ impl Config {
         self
     }
 
-    /// How often [`Relay::run_sweeper`](crate::Relay::run_sweeper) checks
+    /// How often [`Hub::take_sweeper`](crate::Hub::take_sweeper) checks
     /// for expired queues and silent peers. Default 300 ms.
     #[must_use]
     pub fn sweep_interval(mut self, d: Duration) -> Self {

@@ -56,6 +56,7 @@ pub(crate) struct Inner {
     pub(crate) backplane: Box<dyn Backplane>,
     pub(crate) rooms: Mutex<RoomState>,
     pub(crate) peers: Mutex<PeerState>,
+    pub(crate) sweeper_taken: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Hub {
@@ -80,6 +81,7 @@ impl Hub {
             backplane: Box::new(backplane),
             rooms: Mutex::new(RoomState::default()),
             peers: Mutex::new(PeerState::default()),
+            sweeper_taken: std::sync::atomic::AtomicBool::new(false),
         };
         Self { inner: Arc::new(inner) }
     }

@@ -279,7 +279,7 @@ impl Hub {
 
     /// Expires held messages (sending EXPIRE to their senders) and drops
     /// peers silent for longer than the idle timeout, as of now. The
-    /// [`Hub::run_sweeper`] task calls it periodically.
+    /// [`Hub::take_sweeper`] task calls it periodically.
     pub fn sweep(&self) {
         let now = Instant::now();
         let mut state = self.lock_peers();
@@ -287,13 +287,18 @@ impl Hub {
         state.drop_silent(&self.inner, now);
     }
 
-    /// A task that calls [`Hub::sweep`] every
+    /// The task that calls [`Hub::sweep`] every
     /// [`Config::sweep_interval`](crate::Config::sweep_interval) until the
-    /// last clone of the hub is dropped. Adapters spawn it once per hub.
-    pub fn run_sweeper(&self) -> impl Future<Output = ()> + Send + 'static {
+    /// last clone of the hub is dropped. Returns it to the first caller only,
+    /// so several adapters sharing a hub can each ask and spawn what they
+    /// get: `if let Some(task) = hub.take_sweeper() { tokio::spawn(task); }`.
+    pub fn take_sweeper(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.inner.sweeper_taken.swap(true, Relaxed) {
+            return None;
+        }
         let weak: Weak<Inner> = self.downgrade();
         let period = self.inner.config.sweep();
-        async move {
+        Some(async move {
             let mut ticker = tokio::time::interval(period);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -301,7 +306,7 @@ impl Hub {
                 let Some(inner) = weak.upgrade() else { return };
                 Hub { inner }.sweep();
             }
-        }
+        })
     }
 }
 
