@@ -56,7 +56,8 @@ impl RegisterError {
 /// A PeerJS `ERROR` frame carrying `msg`.
 #[must_use]
 pub fn error_frame(msg: &str) -> String {
-    serde_json::json!({"type": "ERROR", "payload": {"msg": msg}}).to_string()
+    let msg = serde_json::Value::from(msg);
+    format!(r#"{{"type":"ERROR","payload":{{"msg":{msg}}}}}"#)
 }
 
 #[derive(Debug)]
