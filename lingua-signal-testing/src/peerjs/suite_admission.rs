@@ -21,7 +21,7 @@ pub async fn missing_params_get_error_frame_then_close(t: &Target) {
         format!("key={k}"),
         format!("key={k}&id=a"),
         format!("key={k}&token=t"),
-        format!("id=a&token=t"),
+        "id=a&token=t".to_owned(),
         format!("key={k}&id=a&token="),
         format!("key={k}&id=&token=t"),
         "key=&id=a&token=t".to_owned(),
