@@ -26,12 +26,12 @@ pub use options::PeerJsOptions;
 
 /// What every handler of one router shares.
 #[derive(Debug)]
-struct State {
+struct PeerJsState {
     hub: Hub,
     options: PeerJsOptions,
 }
 
-type Shared = Arc<State>;
+type Shared = Arc<PeerJsState>;
 
 /// The PeerJS server as a [`Router`] to merge into an application.
 ///
@@ -76,5 +76,5 @@ pub fn peerjs_router<S: Clone + Send + Sync + 'static>(hub: Hub, options: PeerJs
     if p != "/" {
         router = router.route(p.trim_end_matches('/'), get(http::info));
     }
-    router.layer(middleware::from_fn_with_state(origins, cors::cors)).with_state(Arc::new(State { hub, options }))
+    router.layer(middleware::from_fn_with_state(origins, cors::cors)).with_state(Arc::new(PeerJsState { hub, options }))
 }
