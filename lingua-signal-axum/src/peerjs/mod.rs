@@ -38,13 +38,18 @@ type Shared = Arc<PeerJsState>;
 /// Routes are absolute (they include the mount path), so merge the router
 /// with [`Router::merge`] rather than nesting it. Every response on these
 /// routes carries the CORS headers of [`PeerJsOptions::cors_origins`].
+/// Mounted at `"/"` (the stock client's default `path`), the router owns
+/// `GET /` and `/peerjs`: an application with its own `/` route mounts it at
+/// `"/peerjs"` instead (client `path: "/peerjs"`).
 ///
 /// Spawns the hub's sweeper (held-message expiry and the idle timeout) if
 /// nobody has yet, so it must be called inside a tokio runtime.
 ///
 /// # Panics
 ///
-/// Outside a tokio runtime, when the hub's sweeper has not been taken yet.
+/// Outside a tokio runtime, when the hub's sweeper has not been taken yet;
+/// when merged with a router that already has one of these routes (axum's
+/// rule).
 ///
 /// ```no_run
 /// use lingua_signal_axum::{PeerJsOptions, peerjs_router};
