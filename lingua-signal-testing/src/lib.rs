@@ -4,4 +4,5 @@
 
 pub mod http;
 pub mod peerjs;
+pub mod rooms;
 pub mod sio;
