@@ -1,0 +1,153 @@
+//! [`PeerJsOptions`]: where the PeerJS server lives and who may call it.
+
+use std::time::Duration;
+
+/// Options of the PeerJS-compatible server built by
+/// [`peerjs_router`](crate::peerjs_router).
+///
+/// Build it from [`PeerJsOptions::default`] with the setters; each setter
+/// documents its default. Limits and timers (idle timeout, expiry, frame
+/// size, peer limit) belong to the hub's
+/// [`Config`](lingua_signal_core::Config), not here.
+///
+/// ```
+/// use lingua_signal_axum::PeerJsOptions;
+///
+/// let options = PeerJsOptions::default().path("/signal/").key("s3cret");
+/// assert_eq!(options.mount_path(), "/signal/");
+/// assert_eq!(options.websocket_path(), "/signal/peerjs");
+/// ```
+#[derive(Debug, Clone)]
+pub struct PeerJsOptions {
+    path: String,
+    key: String,
+    allow_discovery: bool,
+    cors_origins: Option<Vec<String>>,
+    ping_interval: Option<Duration>,
+}
+
+impl Default for PeerJsOptions {
+    fn default() -> Self {
+        Self {
+            path: "/peerjs/".to_owned(),
+            key: "peerjs".to_owned(),
+            allow_discovery: false,
+            cors_origins: None,
+            ping_interval: Some(Duration::from_secs(25)),
+        }
+    }
+}
+
+impl PeerJsOptions {
+    /// The mount path `P`, i.e. the client's `path` option. Default
+    /// `"/peerjs"`. A missing leading `/` is added and a trailing `/` is
+    /// implied: `"peerjs"`, `"/peerjs"` and `"/peerjs/"` are the same, and an
+    /// empty path means `"/"`.
+    #[must_use]
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = normalise(path);
+        self
+    }
+
+    /// The key clients must send on the websocket (`key` query parameter).
+    /// Default `"peerjs"`, the stock client's default. The HTTP routes accept
+    /// any key segment, as the reference server does.
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// Whether `GET P{key}/peers` lists the registered ids. Default `false`
+    /// (the route answers 401, as the reference does).
+    #[must_use]
+    pub fn allow_discovery(mut self, allow: bool) -> Self {
+        self.allow_discovery = allow;
+        self
+    }
+
+    /// Origins echoed in `Access-Control-Allow-Origin`. Default `None`: any
+    /// request `Origin` is echoed, like the reference's default. With a list,
+    /// only the listed origins are echoed (`--cors A --cors B` in the
+    /// reference's CLI).
+    #[must_use]
+    pub fn cors_origins(mut self, origins: Option<Vec<String>>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+
+    /// How often the server sends websocket pings, to keep proxies from
+    /// cutting idle sockets. Default 25 s; `None` disables them. Pings and
+    /// pongs never count as a sign of life: only PeerJS frames do.
+    #[must_use]
+    pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.ping_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// The normalised mount path: starts and ends with `/`.
+    #[must_use]
+    pub fn mount_path(&self) -> &str {
+        &self.path
+    }
+
+    /// The websocket path: the mount path followed by `peerjs`.
+    #[must_use]
+    pub fn websocket_path(&self) -> String {
+        format!("{}peerjs", self.path)
+    }
+
+    /// See [`PeerJsOptions::key`].
+    #[must_use]
+    pub fn key_str(&self) -> &str {
+        &self.key
+    }
+
+    /// See [`PeerJsOptions::allow_discovery`].
+    #[must_use]
+    pub fn discovery(&self) -> bool {
+        self.allow_discovery
+    }
+
+    /// See [`PeerJsOptions::cors_origins`].
+    #[must_use]
+    pub fn origins(&self) -> Option<&[String]> {
+        self.cors_origins.as_deref()
+    }
+
+    /// See [`PeerJsOptions::ping_interval`].
+    #[must_use]
+    pub fn pings(&self) -> Option<Duration> {
+        self.ping_interval
+    }
+}
+
+/// `P` with exactly one leading and one trailing `/`.
+fn normalise(path: &str) -> String {
+    let inner = path.trim_matches('/');
+    if inner.is_empty() { "/".to_owned() } else { format!("/{inner}/") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_normalised() {
+        for (given, want) in
+            [("", "/"), ("/", "/"), ("//", "/"), ("peerjs", "/peerjs/"), ("/peerjs", "/peerjs/"), ("/a/b/", "/a/b/")]
+        {
+            assert_eq!(PeerJsOptions::default().path(given).mount_path(), want, "{given:?}");
+        }
+        assert_eq!(PeerJsOptions::default().path("/").websocket_path(), "/peerjs");
+        assert_eq!(PeerJsOptions::default().websocket_path(), "/peerjs/peerjs");
+    }
+
+    #[test]
+    fn defaults_match_the_reference() {
+        let o = PeerJsOptions::default();
+        assert_eq!((o.key_str(), o.discovery(), o.origins()), ("peerjs", false, None));
+        assert_eq!(o.pings(), Some(Duration::from_secs(25)));
+        assert_eq!(o.ping_interval(Some(Duration::ZERO)).pings(), None);
+    }
+}

@@ -1,0 +1,132 @@
+//! The HTTP routes (protocol §3) and the websocket's path (§2).
+
+use ::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::{PeerClient, Target};
+use crate::http;
+
+fn info_body() -> Value {
+    json!({
+        "name": "PeerJS Server",
+        "description": "A server side element to broker connections between PeerJS clients.",
+        "website": "https://peerjs.com/"
+    })
+}
+
+/// `GET P`, with and without the trailing slash, answers the reference's
+/// info JSON. Spec: [`ServerSpec::standard`](super::ServerSpec::standard)
+/// or any.
+pub async fn info_json(t: &Target) {
+    let mount = t.mount();
+    let mut paths = vec![mount.clone()];
+    if mount != "/" {
+        paths.push(mount.trim_end_matches('/').to_owned());
+    }
+    for path in paths {
+        let r = http::get(t.addr, &path, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}");
+        assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{r:?}");
+        assert_eq!(serde_json::from_slice::<Value>(&r.body).expect("JSON body"), info_body(), "GET {path}");
+    }
+}
+
+/// `HEAD` of the info and id routes: same status, no body. Spec: any.
+pub async fn head_is_answered_like_get(t: &Target) {
+    for path in [t.mount(), t.http_path("peerjs/id")] {
+        let r = http::request(t.addr, Method::HEAD, &path, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "HEAD {path}");
+        assert!(r.body.is_empty(), "HEAD {path} has a body");
+    }
+}
+
+/// Whether `text` is a lowercase UUID v4, exactly 36 bytes.
+fn is_uuid_v4(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(c),
+        })
+        && b[14] == b'4'
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+}
+
+/// `GET P{key}/id` gives a fresh lowercase UUID v4 as the whole body (no
+/// newline), for the configured key, the default key or any other segment,
+/// with the client's query string. Spec: any.
+pub async fn id_endpoint_returns_bare_uuid_for_any_key(t: &Target) {
+    let mut seen = Vec::new();
+    for key in [t.key.as_str(), "peerjs", "whatever"] {
+        let path = t.http_path(&format!("{key}/id?ts=17955546615080.31&version=1.5.5"));
+        let r = http::get(t.addr, &path, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}");
+        assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/")), "{r:?}");
+        assert!(is_uuid_v4(r.text()), "GET {path}: {:?} is not a bare UUID v4", r.text());
+        assert!(!seen.contains(&r.body), "the same id twice");
+        seen.push(r.body);
+    }
+}
+
+/// Without discovery, `GET P{key}/peers` is 401 `Unauthorized`, even with
+/// peers connected. Spec: [`ServerSpec::standard`](super::ServerSpec::standard).
+pub async fn peers_is_401_without_discovery(t: &Target) {
+    let _a = t.open("a").await;
+    let r = http::get(t.addr, &t.http_path(&format!("{}/peers", t.key)), &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.text(), "Unauthorized");
+}
+
+async fn peer_list(t: &Target) -> Vec<String> {
+    let r = http::get(t.addr, &t.http_path(&format!("{}/peers", t.key)), &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut ids: Vec<String> = serde_json::from_slice(&r.body).expect("a JSON array of ids");
+    ids.sort();
+    ids
+}
+
+/// With discovery, `GET P{key}/peers` lists exactly the registered ids.
+/// Spec: [`ServerSpec::discovery`](super::ServerSpec::discovery).
+pub async fn peers_listed_with_discovery(t: &Target) {
+    assert!(peer_list(t).await.is_empty());
+    let _a = t.open("a").await;
+    let b = t.open("b").await;
+    assert_eq!(peer_list(t).await, ["a", "b"]);
+    b.close().await;
+    assert_eq!(peer_list(t).await, ["a"]);
+}
+
+/// Every route echoes `Origin` with `Vary: Origin` (200 and 401 alike),
+/// sends no `Access-Control-Allow-Origin` without `Origin`, and answers a
+/// preflight with 204 and the allowed methods and headers. Spec: standard
+/// (CORS echoing any origin).
+pub async fn cors_echoes_origin_and_answers_preflight(t: &Target) {
+    let origin = "http://localhost:3000";
+    for path in [t.mount(), t.http_path("peerjs/id"), t.http_path(&format!("{}/peers", t.key))] {
+        let r = http::get(t.addr, &path, &[("origin", origin)]).await;
+        assert_eq!(r.header("access-control-allow-origin"), Some(origin), "GET {path}");
+        assert!(r.header_joined("vary").contains("Origin"), "GET {path}: {r:?}");
+        let r = http::get(t.addr, &path, &[]).await;
+        assert_eq!(r.header("access-control-allow-origin"), None, "GET {path} without Origin");
+    }
+    let path = t.http_path("peerjs/id");
+    let preflight =
+        [("origin", origin), ("access-control-request-method", "GET"), ("access-control-request-headers", "x-custom")];
+    let r = http::options(t.addr, &path, &preflight).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "preflight {r:?}");
+    assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+    assert!(r.header_joined("access-control-allow-methods").contains("GET"), "{r:?}");
+    assert!(r.header_joined("access-control-allow-headers").to_lowercase().contains("x-custom"), "{r:?}");
+    assert!(r.body.is_empty());
+}
+
+/// The websocket is at exactly `P` + `peerjs`: a trailing slash or another
+/// name is not upgraded. Spec: any.
+pub async fn websocket_only_at_its_exact_path(t: &Target) {
+    let query = format!("key={}&id=a&token=t", t.key);
+    for path in ["peerjs/", "peerjs2", "x/peerjs"] {
+        let url = format!("ws://{}{}{path}?{query}", t.addr, t.mount());
+        assert!(PeerClient::connect(&url).await.is_err(), "{url} was upgraded");
+    }
+    t.connect(&query).await.expect_open().await;
+}
