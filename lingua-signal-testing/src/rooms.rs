@@ -4,9 +4,6 @@
 //! Every wait is bounded by [`WAIT`] and panics with what was expected, so a
 //! missing frame fails a test instead of hanging it.
 
-// Test support: failing loudly, with the frame that was wrong, is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod peerjs;
 pub mod protocol;
 mod rooms;
-mod session;
+mod socket;
 
 pub use lingua_signal_core::{Config, Hub};
+pub use peerjs::{PeerJsOptions, peerjs};
 pub use rooms::{RoomsOptions, rooms};
 
 #[cfg(test)]

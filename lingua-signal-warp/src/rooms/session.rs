@@ -9,7 +9,7 @@
 //! - the connection leaves its rooms before any close handshake, so the
 //!   others never wait for a dead client.
 
-use std::{ops::ControlFlow, time::Duration};
+use std::ops::ControlFlow;
 
 use futures::{SinkExt, StreamExt};
 use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox};
@@ -19,10 +19,8 @@ use warp::ws::{Message, WebSocket};
 use crate::{
     RoomsOptions,
     protocol::{CLOSE_IDLE_TIMEOUT, CLOSE_UNSUPPORTED_VERSION, Incoming, Outgoing, Request, RequestError},
+    socket::{finish, read_error},
 };
-
-/// How long the server waits for the client's answer to its close frame.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// How a session ends.
 #[derive(Debug)]
@@ -50,7 +48,7 @@ pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsOptions, vers
     if let Err(refusal) = version {
         let sent = ws.send(Message::text(refusal.to_outgoing(None).to_json())).await;
         if sent.is_ok() {
-            close(&mut ws, CLOSE_UNSUPPORTED_VERSION, "unsupported version").await;
+            finish(&mut ws, Some(Message::close_with(CLOSE_UNSUPPORTED_VERSION, "unsupported version"))).await;
         }
         return;
     }
@@ -60,21 +58,10 @@ pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsOptions, vers
     tracing::debug!(conn = %session.conn.id(), ?end, "rooms websocket ends");
     session.conn.disconnect();
     match end {
-        End::ClientClosed => drop(timeout(CLOSE_GRACE, session.ws.close()).await),
+        End::ClientClosed => finish(&mut session.ws, None).await,
         End::Lost => {}
-        End::Close(code, reason) => close(&mut session.ws, code, reason).await,
+        End::Close(code, reason) => finish(&mut session.ws, Some(Message::close_with(code, reason))).await,
     }
-}
-
-/// Sends a close frame, then reads until the client answers (or the grace
-/// period ends), so the close handshake completes when the client is alive.
-async fn close(ws: &mut WebSocket, code: u16, reason: &'static str) {
-    let handshake = async {
-        if ws.send(Message::close_with(code, reason)).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
-        }
-    };
-    drop(timeout(CLOSE_GRACE, handshake).await);
 }
 
 impl Session {
@@ -99,7 +86,10 @@ impl Session {
     async fn on_incoming(&mut self, incoming: Option<Result<Message, warp::Error>>) -> Step {
         let message = match incoming {
             None => return ControlFlow::Break(End::Lost),
-            Some(Err(e)) => return ControlFlow::Break(read_error(&e)),
+            Some(Err(e)) => {
+                let end = read_error(&e).close().map_or(End::Lost, |(code, reason)| End::Close(code, reason));
+                return ControlFlow::Break(end);
+            }
             Some(Ok(message)) => message,
         };
         // Any frame, Pings and Pongs included, proves the client is alive.
@@ -167,20 +157,6 @@ impl Session {
             Ok(Ok(())) => ControlFlow::Continue(()),
             Ok(Err(_)) | Err(_) => ControlFlow::Break(End::Lost),
         }
-    }
-}
-
-/// The close code for a read error (`PROTOCOL.md` §6).
-fn read_error(error: &warp::Error) -> End {
-    use std::error::Error as _;
-    use tungstenite::Error as E;
-    // warp wraps the error of the tungstenite it runs on (pinned to the same
-    // version in the workspace); the oversized-frame test guards the match.
-    match error.source().and_then(|e| e.downcast_ref::<E>()) {
-        Some(E::Capacity(_)) => End::Close(1009, "message too big"),
-        Some(E::Utf8(_)) => End::Close(1007, "invalid UTF-8"),
-        Some(E::Protocol(_)) => End::Close(1002, "protocol error"),
-        _ => End::Lost,
     }
 }
 

@@ -5,10 +5,9 @@ use std::time::Duration;
 use lingua_signal_core::Hub;
 use warp::{Filter, Rejection, Reply, ws::Ws};
 
-use crate::{
-    protocol::{RequestError, VERSION},
-    session,
-};
+use crate::protocol::{RequestError, VERSION};
+
+mod session;
 
 /// Timers of the rooms websocket (limits live in the hub's
 /// [`Config`](lingua_signal_core::Config)).
