@@ -55,7 +55,7 @@ async fn mounted_at_root_serves_websocket_at_peerjs_and_id_at_peerjs_id() {
 async fn oversized_frame_is_closed_with_1009() {
     let t = start_server(ServerSpec::standard()).await;
     let mut a = t.open("a").await;
-    a.send_text(&"z".repeat(peerjs::suite_config().message_bytes() + 1)).await;
+    let _ = a.try_send(Message::text("z".repeat(peerjs::suite_config().message_bytes() + 1))).await;
     assert_eq!(a.next_frame().await, Frame::Closed(Some(1009)));
 }
 
@@ -115,4 +115,14 @@ async fn default_options_use_the_reference_key_and_path() {
     let addr = serve(Hub::default(), PeerJsOptions::default()).await;
     let t = Target { addr, path: "/peerjs".to_owned(), key: "peerjs".to_owned() };
     t.open("a").await;
+}
+
+#[tokio::test]
+async fn binary_frames_are_handled_like_text() {
+    let t = start_server(ServerSpec::standard()).await;
+    let mut a = t.open("a").await;
+    let mut b = t.open("b").await;
+    let offer = peerjs::message("OFFER", "b", serde_json::json!({"bin": true}));
+    a.send_binary(offer.to_string().into_bytes()).await;
+    assert_eq!(b.expect_json().await, peerjs::relayed("OFFER", "a", "b", serde_json::json!({"bin": true})));
 }

@@ -26,25 +26,30 @@ pub use options::PeerJsOptions;
 
 /// What every handler of one router shares.
 #[derive(Debug)]
-struct State {
+struct PeerJsState {
     hub: Hub,
     options: PeerJsOptions,
 }
 
-type Shared = Arc<State>;
+type Shared = Arc<PeerJsState>;
 
 /// The PeerJS server as a [`Router`] to merge into an application.
 ///
 /// Routes are absolute (they include the mount path), so merge the router
 /// with [`Router::merge`] rather than nesting it. Every response on these
 /// routes carries the CORS headers of [`PeerJsOptions::cors_origins`].
+/// Mounted at `"/"` (the stock client's default `path`), the router owns
+/// `GET /` and `/peerjs`: an application with its own `/` route mounts it at
+/// `"/peerjs"` instead (client `path: "/peerjs"`).
 ///
 /// Spawns the hub's sweeper (held-message expiry and the idle timeout) if
 /// nobody has yet, so it must be called inside a tokio runtime.
 ///
 /// # Panics
 ///
-/// Outside a tokio runtime, when the hub's sweeper has not been taken yet.
+/// Outside a tokio runtime, when the hub's sweeper has not been taken yet;
+/// when merged with a router that already has one of these routes (axum's
+/// rule).
 ///
 /// ```no_run
 /// use lingua_signal_axum::{PeerJsOptions, peerjs_router};
@@ -76,5 +81,5 @@ pub fn peerjs_router<S: Clone + Send + Sync + 'static>(hub: Hub, options: PeerJs
     if p != "/" {
         router = router.route(p.trim_end_matches('/'), get(http::info));
     }
-    router.layer(middleware::from_fn_with_state(origins, cors::cors)).with_state(Arc::new(State { hub, options }))
+    router.layer(middleware::from_fn_with_state(origins, cors::cors)).with_state(Arc::new(PeerJsState { hub, options }))
 }

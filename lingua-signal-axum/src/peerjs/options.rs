@@ -144,6 +144,12 @@ mod tests {
     }
 
     #[test]
+    fn options_are_send_sync_and_debug() {
+        fn check<T: Send + Sync + std::fmt::Debug>() {}
+        check::<PeerJsOptions>();
+    }
+
+    #[test]
     fn defaults_match_the_reference() {
         let o = PeerJsOptions::default();
         assert_eq!((o.key_str(), o.discovery(), o.origins()), ("peerjs", false, None));

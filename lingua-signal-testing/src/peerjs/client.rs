@@ -56,7 +56,16 @@ impl PeerClient {
 
     /// Sends any websocket message (ping, raw frame, …).
     pub async fn send_message(&mut self, message: Message) {
-        self.ws.send(message).await.expect("send a websocket message");
+        self.try_send(message).await.expect("send a websocket message");
+    }
+
+    /// Sends a message the server may cut short (an oversized frame).
+    ///
+    /// # Errors
+    ///
+    /// The transport's error, e.g. the server reset the connection.
+    pub async fn try_send(&mut self, message: Message) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.ws.send(message).await
     }
 
     /// The next text frame's raw text; panics on anything else or after

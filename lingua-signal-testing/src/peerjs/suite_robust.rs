@@ -1,6 +1,7 @@
 //! Robustness (protocol §10): bad frames never disturb other peers.
 
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::{Frame, Target, message, relayed, suite_config, suite_relay::open_eventually, suite_relay::sync};
 
@@ -56,7 +57,9 @@ pub async fn oversized_frame_closes_only_that_socket(t: &Target) {
     a.send_json(&message("OFFER", "b", json!(big))).await;
     assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!(big)));
     let huge = "y".repeat(suite_config().message_bytes() + 1024);
-    a.send_json(&message("OFFER", "b", json!(huge))).await;
+    // The server may reset the connection while the frame is still being
+    // written; only the outcome matters.
+    let _ = a.try_send(Message::text(message("OFFER", "b", json!(huge)).to_string())).await;
     assert!(matches!(a.next_frame().await, Frame::Closed(_)), "oversized frame did not close the socket");
     c.send_json(&message("CANDIDATE", "b", json!(2))).await;
     assert_eq!(b.expect_json().await, relayed("CANDIDATE", "c", "b", json!(2)));
