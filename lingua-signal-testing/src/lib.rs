@@ -8,4 +8,5 @@
 
 pub mod http;
 pub mod peerjs;
+pub mod rooms;
 pub mod sio;

@@ -1,0 +1,170 @@
+//! One rooms websocket connection: read requests, write replies and events,
+//! keep it alive, and close it with the documented code.
+//!
+//! Invariants:
+//! - everything is written by this one task, so frames leave in the order
+//!   they are produced;
+//! - before a reply is written, every event already queued for this
+//!   connection is written, so a reply never overtakes an earlier change;
+//! - the connection leaves its rooms before any close handshake, so the
+//!   others never wait for a dead client.
+
+use std::ops::ControlFlow;
+
+use futures::{SinkExt, StreamExt};
+use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
+use warp::ws::{Message, WebSocket};
+
+use crate::{
+    RoomsOptions,
+    protocol::{CLOSE_IDLE_TIMEOUT, CLOSE_UNSUPPORTED_VERSION, Incoming, Outgoing, Request, RequestError},
+    socket::{finish, read_error},
+};
+
+/// How a session ends.
+#[derive(Debug)]
+enum End {
+    /// The client sent a close frame (tungstenite queued the reply).
+    ClientClosed,
+    /// The TCP connection is gone or unusable: nothing more to send.
+    Lost,
+    /// The server closes with this code and reason.
+    Close(u16, &'static str),
+}
+
+type Step = ControlFlow<End>;
+
+struct Session {
+    ws: WebSocket,
+    conn: Connection,
+    inbox: Inbox<Event>,
+    options: RoomsOptions,
+    last_heard: Instant,
+}
+
+/// Serves one upgraded websocket until it ends.
+pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsOptions, version: Result<(), RequestError>) {
+    if let Err(refusal) = version {
+        let sent = ws.send(Message::text(refusal.to_outgoing(None).to_json())).await;
+        if sent.is_ok() {
+            finish(&mut ws, Some(Message::close_with(CLOSE_UNSUPPORTED_VERSION, "unsupported version"))).await;
+        }
+        return;
+    }
+    let (conn, inbox) = hub.connect();
+    let mut session = Session { ws, conn, inbox, options, last_heard: Instant::now() };
+    let end = session.serve().await;
+    tracing::debug!(conn = %session.conn.id(), ?end, "rooms websocket ends");
+    session.conn.disconnect();
+    match end {
+        End::ClientClosed => finish(&mut session.ws, None).await,
+        End::Lost => {}
+        End::Close(code, reason) => finish(&mut session.ws, Some(Message::close_with(code, reason))).await,
+    }
+}
+
+impl Session {
+    async fn serve(&mut self) -> End {
+        let period = self.options.ping();
+        let mut pings = interval_at(Instant::now() + period, period);
+        pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            let idle = sleep_until(self.last_heard + self.options.idle());
+            let step = tokio::select! {
+                incoming = self.ws.next() => self.on_incoming(incoming).await,
+                event = self.inbox.recv() => self.on_event(event).await,
+                _ = pings.tick() => self.send(Message::ping(Vec::new())).await,
+                () = idle => ControlFlow::Break(End::Close(CLOSE_IDLE_TIMEOUT, "idle timeout")),
+            };
+            if let ControlFlow::Break(end) = step {
+                return end;
+            }
+        }
+    }
+
+    async fn on_incoming(&mut self, incoming: Option<Result<Message, warp::Error>>) -> Step {
+        let message = match incoming {
+            None => return ControlFlow::Break(End::Lost),
+            Some(Err(e)) => {
+                let end = read_error(&e).close().map_or(End::Lost, |(code, reason)| End::Close(code, reason));
+                return ControlFlow::Break(end);
+            }
+            Some(Ok(message)) => message,
+        };
+        // Any frame, Pings and Pongs included, proves the client is alive.
+        self.last_heard = Instant::now();
+        if message.is_close() {
+            ControlFlow::Break(End::ClientClosed)
+        } else if message.is_binary() {
+            self.reply(RequestError::BinaryNotSupported.to_outgoing(None)).await
+        } else if let Ok(text) = message.to_str() {
+            self.on_text(text).await
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Step {
+        let Incoming { id, request } = Incoming::parse(text);
+        let reply = match request.and_then(|request| self.perform(request, id)) {
+            Ok(reply) => reply,
+            Err(error) => error.to_outgoing(id),
+        };
+        self.reply(reply).await
+    }
+
+    fn perform(&self, request: Request, id: Option<u64>) -> Result<Outgoing, RequestError> {
+        Ok(match request {
+            Request::Join { room, user } => Outgoing::Joined { users: self.conn.join(&room, &user)?, room, id },
+            Request::Leave { room } => {
+                self.conn.leave(&room)?;
+                Outgoing::Left { room, id }
+            }
+            Request::Ping => Outgoing::Pong { id },
+        })
+    }
+
+    /// Writes the events queued so far, then `reply` (see the module's
+    /// invariants).
+    async fn reply(&mut self, reply: Outgoing) -> Step {
+        while let Some(event) = self.inbox.try_recv() {
+            self.write_event(event).await?;
+        }
+        self.send(Message::text(reply.to_json())).await
+    }
+
+    async fn on_event(&mut self, event: Option<Event>) -> Step {
+        match event {
+            Some(event) => self.write_event(event).await,
+            // The hub ended this connection; say why.
+            None => ControlFlow::Break(hub_closed(self.inbox.close_reason())),
+        }
+    }
+
+    async fn write_event(&mut self, event: Event) -> Step {
+        match Outgoing::from_event(event) {
+            Some(frame) => self.send(Message::text(frame.to_json())).await,
+            None => ControlFlow::Continue(()),
+        }
+    }
+
+    /// Writes one frame. A client that takes longer than the idle timeout to
+    /// accept it is treated as gone: waiting longer would let one stalled
+    /// reader hold its memberships (and the others' events) hostage.
+    async fn send(&mut self, message: Message) -> Step {
+        match timeout(self.options.idle(), self.ws.send(message)).await {
+            Ok(Ok(())) => ControlFlow::Continue(()),
+            Ok(Err(_)) | Err(_) => ControlFlow::Break(End::Lost),
+        }
+    }
+}
+
+/// The close code when the hub ends the connection.
+fn hub_closed(reason: Option<CloseReason>) -> End {
+    match reason {
+        Some(CloseReason::SlowConsumer) => End::Close(1013, "outbound queue full"),
+        Some(CloseReason::Shutdown) => End::Close(1001, "server shutting down"),
+        _ => End::Close(1011, "internal error"),
+    }
+}
