@@ -33,7 +33,6 @@ impl Notes {
 /// the hub too, to read its metrics or shut it down.
 ///
 /// Call it inside a tokio runtime (the hub's sweeper is spawned).
-#[must_use]
 pub fn app() -> (Router, Hub) {
     let signaling = Signaling::builder()
         .config(Config::default().max_members_per_room(8))
