@@ -64,7 +64,6 @@ impl Signaling {
 
     /// The PeerJS routes, at the absolute path set with
     /// [`SignalingBuilder::peerjs_path`]: merge them into the app's router.
-    #[must_use]
     pub fn router<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
@@ -83,7 +82,7 @@ impl Signaling {
     /// send failures).
     #[must_use]
     pub fn socketio_metrics(&self) -> SocketIoMetrics {
-        self.counters.snapshot()
+        self.counters.snapshot(self.io.sockets().len())
     }
 }
 

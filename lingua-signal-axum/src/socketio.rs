@@ -12,9 +12,13 @@ mod forward;
 mod metrics;
 mod request;
 
-use std::{fmt::Display, sync::Arc};
+use std::{
+    fmt::Display,
+    pin::Pin,
+    sync::{Arc, Mutex, PoisonError},
+};
 
-use lingua_signal_core::{Connection, Hub};
+use lingua_signal_core::{Connection, Event, Hub, Inbox};
 use socketioxide::{
     SocketIo,
     adapter::LocalAdapter,
@@ -35,38 +39,62 @@ pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
 #[derive(Debug)]
 pub(crate) struct Member {
     conn: Connection,
+    /// Until the forwarding task takes it.
+    inbox: Mutex<Option<Inbox<Event>>>,
     span: Span,
     counters: Arc<Counters>,
 }
 
-/// Opens the socket's core connection and registers its handlers.
+/// Opens each socket's core connection, registers its handlers, and starts
+/// forwarding its events.
 ///
-/// Implemented by hand rather than as an async closure: socketioxide spawns
-/// async connect handlers, and the client, which already has its CONNECT
-/// reply, could emit `join-room` before a spawned task registered the
-/// handler. Here the handlers exist as soon as the namespace connect ends.
+/// Implemented by hand rather than as an async closure, which socketioxide
+/// spawns after sending CONNECT: a client that has its CONNECT can emit
+/// `join-room` at once, and a request that arrives before its handler exists
+/// is silently dropped. Here the handlers are registered in the middleware
+/// step, which socketioxide awaits before it sends CONNECT.
 #[derive(Debug, Clone)]
 struct OnConnect {
     hub: Hub,
     counters: Arc<Counters>,
 }
 
+/// What [`ConnectHandler::call_middleware`] returns.
+type Admission<'a> = Pin<Box<dyn Future<Output = Result<(), Box<dyn Display + Send>>> + Send + 'a>>;
+
 impl ConnectHandler<LocalAdapter, ()> for OnConnect {
+    fn call_middleware<'a>(&'a self, socket: Arc<Socket>, _auth: &'a Option<Value>) -> Admission<'a> {
+        self.admit(&socket);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Runs once the client has been sent CONNECT.
     fn call(&self, socket: Arc<Socket>, _auth: Option<Value>) {
+        let Some(member) = socket.extensions.get::<Arc<Member>>() else { return };
+        if !socket.connected() {
+            // Closed before its CONNECT went out: no disconnect handler runs.
+            return release(&socket, "closed while connecting");
+        }
+        let inbox = member.inbox.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(inbox) = inbox {
+            let span = member.span.clone();
+            tokio::spawn(forward::run(socket, inbox, member).instrument(span));
+        }
+    }
+}
+
+impl OnConnect {
+    /// If the connect fails after this, the socket is dropped with its
+    /// extensions, and dropping the [`Member`] disconnects its connection.
+    fn admit(&self, socket: &Socket) {
         let (conn, inbox) = self.hub.connect();
         let span = tracing::debug_span!("socketio", sid = %socket.id, conn = %conn.id());
         tracing::debug!(parent: &span, transport = ?socket.transport_type(), "connected");
-        self.counters.socket_opened();
-        let member = Arc::new(Member { conn, span: span.clone(), counters: self.counters.clone() });
-        socket.extensions.insert(member.clone());
+        let inbox = Mutex::new(Some(inbox));
+        socket.extensions.insert(Arc::new(Member { conn, inbox, span, counters: self.counters.clone() }));
         socket.on(request::JOIN_ROOM.event, request::JOIN_ROOM);
         socket.on(request::LEAVE_ROOM.event, request::LEAVE_ROOM);
         socket.on_disconnect(OnDisconnect);
-        if !socket.connected() {
-            // Closed before `on_disconnect` was in place: nobody else will.
-            release(&socket, "closed while connecting");
-        }
-        tokio::spawn(forward::run(socket, inbox, member).instrument(span));
     }
 }
 
@@ -84,7 +112,6 @@ impl DisconnectHandler<LocalAdapter, ()> for OnDisconnect {
 /// Takes the [`Member`] out of the socket (at most once) and disconnects it.
 fn release(socket: &Socket, reason: impl Display) {
     let Some(member) = socket.extensions.remove::<Arc<Member>>() else { return };
-    member.counters.socket_closed();
     let _entered = member.span.enter();
     let rooms = member.conn.rooms().len();
     tracing::debug!(%reason, rooms, "disconnected");

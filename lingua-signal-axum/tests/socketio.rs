@@ -277,7 +277,7 @@ async fn leaving_a_room_tells_the_others_once() -> TestResult {
 #[tokio::test]
 async fn a_silent_client_leaves_its_rooms_after_the_ping_timeout() -> TestResult {
     let builder =
-        Signaling::builder().ping_interval(Duration::from_millis(200)).ping_timeout(Duration::from_millis(200));
+        Signaling::builder().ping_interval(Duration::from_millis(300)).ping_timeout(Duration::from_millis(1000));
     let server = serve(builder).await;
     let mut sio = clients(&server, &["a", "b", "c"]).await?;
     join(&mut sio, "a", "room", "a").await?;

@@ -24,26 +24,18 @@ pub struct SocketIoMetrics {
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    sockets: AtomicU64,
     invalid_requests: AtomicU64,
     send_failures: AtomicU64,
 }
 
 impl Counters {
-    pub(crate) fn snapshot(&self) -> SocketIoMetrics {
+    /// `sockets` is socketioxide's own count, always exact.
+    pub(crate) fn snapshot(&self, sockets: usize) -> SocketIoMetrics {
         SocketIoMetrics {
-            sockets: self.sockets.load(Relaxed),
+            sockets: sockets as u64,
             invalid_requests: self.invalid_requests.load(Relaxed),
             send_failures: self.send_failures.load(Relaxed),
         }
-    }
-
-    pub(super) fn socket_opened(&self) {
-        self.sockets.fetch_add(1, Relaxed);
-    }
-
-    pub(super) fn socket_closed(&self) {
-        self.sockets.fetch_sub(1, Relaxed);
     }
 
     pub(super) fn invalid_request(&self) {
