@@ -72,7 +72,7 @@ impl ConnectHandler<LocalAdapter, ()> for OnConnect {
     fn call(&self, socket: Arc<Socket>, _auth: Option<Value>) {
         let Some(member) = socket.extensions.get::<Arc<Member>>() else { return };
         if !socket.connected() {
-            // Closed before its CONNECT went out: no disconnect handler runs.
+            // Closed while connecting, after the disconnect handler's chance.
             return release(&socket, "closed while connecting");
         }
         let inbox = member.inbox.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -88,7 +88,9 @@ impl OnConnect {
     /// extensions, and dropping the [`Member`] disconnects its connection.
     fn admit(&self, socket: &Socket) {
         let (conn, inbox) = self.hub.connect();
-        let span = tracing::debug_span!("socketio", sid = %socket.id, conn = %conn.id());
+        // `info`, so that `warn` events about the socket carry its ids under
+        // the usual filters.
+        let span = tracing::info_span!("socketio", sid = %socket.id, conn = %conn.id());
         tracing::debug!(parent: &span, transport = ?socket.transport_type(), "connected");
         let inbox = Mutex::new(Some(inbox));
         socket.extensions.insert(Arc::new(Member { conn, inbox, span, counters: self.counters.clone() }));
