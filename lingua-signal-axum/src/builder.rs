@@ -143,7 +143,7 @@ impl SignalingBuilder {
     /// `new Peer({ path })` gives it. Default `"/peerjs"`.
     #[must_use]
     pub fn peerjs_path(mut self, path: impl Into<String>) -> Self {
-        self.peerjs = self.peerjs.path(path);
+        self.peerjs = self.peerjs.path(&path.into());
         self
     }
 
