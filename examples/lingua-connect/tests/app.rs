@@ -5,12 +5,12 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Parser;
-use lingua_connect::{Options, Running, start};
+use lingua_connect::{App, Options, Running, start};
 use lingua_signal_testing::{http::get, sio::Sio};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn app(args: &[&str]) -> Running {
+async fn app(args: &[&str]) -> Running<App> {
     let mut argv = vec!["lingua-connect", "--addr", "127.0.0.1:0"];
     argv.extend_from_slice(args);
     start(&Options::parse_from(argv)).await.unwrap()
