@@ -11,7 +11,7 @@ use lingua_signal_testing::{
     http::get,
     sio::Sio,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn app(args: &[&str]) -> Running<App> {
