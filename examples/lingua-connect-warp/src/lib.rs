@@ -12,3 +12,16 @@ pub mod routes;
 
 pub use app::{App, start};
 pub use lingua_connect::{Options, Running};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_debug<T: Send + Sync + std::fmt::Debug>() {}
+
+    #[test]
+    fn public_types_are_send_sync_and_debug() {
+        assert_send_sync_debug::<App>();
+        assert_send_sync_debug::<Running<App>>();
+    }
+}

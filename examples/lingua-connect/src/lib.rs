@@ -20,3 +20,19 @@ pub use app::{App, start};
 pub use cli::Options;
 pub use pages::PEERJS_PATH;
 pub use serve::{Farewell, Running};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_debug<T: Send + Sync + std::fmt::Debug>() {}
+
+    #[test]
+    fn public_types_are_send_sync_and_debug() {
+        assert_send_sync_debug::<App>();
+        assert_send_sync_debug::<Running<App>>();
+        assert_send_sync_debug::<Options>();
+        assert_send_sync_debug::<pages::PageConfig>();
+        assert_send_sync_debug::<assets::Asset>();
+    }
+}
