@@ -2,7 +2,7 @@
 // with the event API of a Socket.IO socket, so the room script runs unchanged
 // over either transport:
 //
-//   socket.on('connect' | 'disconnect' | 'connect_error' | 'user-connected' | 'user-disconnected', fn)
+//   socket.on / once / off('connect' | 'disconnect' | 'connect_error' | 'user-connected' | 'user-disconnected', fn)
 //   socket.emit('join-room', roomId, userId, ack)   ack({ok: true, users}) or ack({ok: false, error: {code, message}})
 //   socket.emit('leave-room', roomId, ack)
 //   socket.connect(), socket.disconnect(), socket.connected
@@ -53,6 +53,14 @@ export class WsClient {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set());
     this.listeners.get(event).add(fn);
     return this;
+  }
+
+  once(event, fn) {
+    const wrapper = (...args) => {
+      this.off(event, wrapper);
+      fn(...args);
+    };
+    return this.on(event, wrapper);
   }
 
   off(event, fn) {
