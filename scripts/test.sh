@@ -26,14 +26,28 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --locked --workspace
 
-step "cargo doc (lingua-signal-core)"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked -p lingua-signal-core --no-deps
+step "cargo doc (library crates, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
+  -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
+
+step "cargo publish --dry-run -p lingua-signal-core"
+cargo publish --locked --dry-run -p lingua-signal-core
 
 if [ -f client-js/package.json ]; then
   step "client-js: bundles reproduce byte for byte"
   (cd client-js && npm run --silent check-dist)
   step "client-js: unit tests"
   (cd client-js && npm test)
+fi
+
+if [ -f client-js/e2e/room.e2e.mjs ]; then
+  step "browser end-to-end test (Chromium, fake camera)"
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+  fi
+  cargo build --locked -p lingua-connect
+  (cd client-js && LINGUA_SERVER_CMD="../target/debug/lingua-connect --addr 127.0.0.1:0" npm run --silent e2e)
 fi
 
 step "all tests passed"

@@ -98,8 +98,8 @@ impl Hub {
         &self.inner.metrics
     }
 
-    /// Ends every connection and peer with [`CloseReason::Shutdown`]
-    /// (crate::CloseReason::Shutdown): their inboxes drain and then return
+    /// Ends every connection and peer with
+    /// [`CloseReason::Shutdown`](crate::CloseReason::Shutdown): their inboxes drain and then return
     /// `None`, which tells each adapter to close its socket. No membership
     /// events are sent, since everyone is leaving at once.
     pub fn shutdown(&self) {

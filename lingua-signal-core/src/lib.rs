@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod admission;
 mod backplane;
 mod config;
 mod frame;
@@ -11,6 +12,7 @@ mod outbox;
 mod relay;
 mod room;
 
+pub use admission::{AdmitError, PeerParams};
 pub use backplane::{Backplane, LocalBackplane};
 pub use config::Config;
 pub use frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};

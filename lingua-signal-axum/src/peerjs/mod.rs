@@ -11,7 +11,6 @@
 //! | `OPTIONS` on any of these | CORS preflight, 204 |
 //! | websocket `P` + `peerjs` | the signaling socket (`/peerjs` for `P = "/"`) |
 
-mod admission;
 mod cors;
 mod http;
 mod options;

@@ -16,7 +16,9 @@ use lingua_signal_core::{ClientFrame, CloseReason, Inbox, PeerSession, ServerFra
 use tokio::time::{Instant, Interval, interval_at};
 use tracing::Instrument;
 
-use super::{Shared, admission::Params};
+use lingua_signal_core::PeerParams;
+
+use super::Shared;
 
 /// How long a closing socket waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -31,7 +33,7 @@ pub(crate) async fn upgrade(
 ) -> Response {
     // Percent-decoding is lossy, never fails: a rejection is impossible in
     // practice, and would mean "no parameters" anyway.
-    let params = Params::from_pairs(query.map(|Query(pairs)| pairs).unwrap_or_default());
+    let params = PeerParams::from_pairs(query.map(|Query(pairs)| pairs).unwrap_or_default());
     let max = shared.hub.config().message_bytes();
     // tungstenite enforces the size limit before buffering a whole frame.
     ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| {
@@ -40,14 +42,14 @@ pub(crate) async fn upgrade(
     })
 }
 
-async fn connection(mut socket: WebSocket, params: Params, shared: Shared) {
+async fn connection(mut socket: WebSocket, params: PeerParams, shared: Shared) {
     tracing::debug!("websocket connected");
     // Registering before the first read: the stock client sends as soon as
     // the socket is open, without waiting for OPEN.
-    let admitted = params.admit(shared.options.key_str()).and_then(|(id, token)| {
-        tracing::Span::current().record("peer", id.as_str());
-        shared.hub.register(&id, &token).map_err(|e| e.to_json())
-    });
+    let admitted = shared.hub.admit(params, shared.options.key_str()).map_err(|e| e.to_json());
+    if let Ok((session, _)) = &admitted {
+        tracing::Span::current().record("peer", session.id().as_str());
+    }
     match admitted {
         Ok((session, inbox)) => {
             tracing::debug!("registered");

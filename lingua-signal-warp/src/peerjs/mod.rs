@@ -2,7 +2,6 @@
 //! reference `peer` 1.0.2 server and its websocket endpoint, on a shared
 //! [`Hub`].
 
-mod admission;
 mod cors;
 mod http;
 mod options;
@@ -10,12 +9,12 @@ mod session;
 
 use std::sync::Arc;
 
-use lingua_signal_core::Hub;
+use lingua_signal_core::{Hub, PeerParams};
 use warp::{Filter, Rejection, Reply, http::HeaderMap, path::FullPath, reply::Response, ws::Ws};
 
 pub use options::PeerJsOptions;
 
-use self::{admission::Params, cors::Origins};
+use self::cors::Origins;
 
 /// What every connection of one filter shares.
 #[derive(Debug)]
@@ -126,7 +125,7 @@ fn websocket(shared: Shared) -> impl Filter<Extract = (Response,), Error = Rejec
         .and(warp::query::<Vec<(String, String)>>())
         .map(move |ws: Ws, query: Vec<(String, String)>| {
             let shared = shared.clone();
-            let params = Params::from_pairs(query);
+            let params = PeerParams::from_pairs(query);
             let max = shared.hub.config().message_bytes();
             // tungstenite enforces the size limit before buffering a whole frame.
             ws.max_message_size(max)

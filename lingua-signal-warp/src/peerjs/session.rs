@@ -14,7 +14,9 @@ use lingua_signal_core::{ClientFrame, CloseReason, Inbox, PeerSession, ServerFra
 use tokio::time::{Instant, Interval, interval_at};
 use warp::ws::{Message, WebSocket};
 
-use super::{Shared, admission::Params};
+use lingua_signal_core::PeerParams;
+
+use super::Shared;
 use crate::socket::{ReadError, finish, read_error};
 
 /// How a registered connection ends.
@@ -31,10 +33,8 @@ enum End {
 type Step = Result<(), End>;
 
 /// Serves one upgraded websocket until it ends.
-pub(crate) async fn run(mut ws: WebSocket, params: Params, shared: Shared) {
-    let admitted = params
-        .admit(shared.options.key_str())
-        .and_then(|(id, token)| shared.hub.register(&id, &token).map_err(|e| e.to_json()));
+pub(crate) async fn run(mut ws: WebSocket, params: PeerParams, shared: Shared) {
+    let admitted = shared.hub.admit(params, shared.options.key_str()).map_err(|e| e.to_json());
     match admitted {
         Ok((session, inbox)) => serve(ws, session, inbox, &shared).await,
         Err(frame) => {

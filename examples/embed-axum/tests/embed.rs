@@ -1,0 +1,76 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The embed example on 127.0.0.1:0: its own routes keep working, and rooms
+//! and PeerJS answer under its `/rtc` prefix.
+
+use embed_axum::{PEERJS_PATH, SOCKETIO_PATH};
+use lingua_signal_testing::sio::Sio;
+use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn start() -> String {
+    let (app, _hub) = embed_axum::app();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// One HTTP/1.1 exchange; returns the status and the body.
+async fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_apps_own_routes_still_work() {
+    let addr = start().await;
+    let (status, body) = http(&addr, "GET", "/", "").await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("notes service"), "{body}");
+    assert_eq!(http(&addr, "POST", "/notes", "buy milk").await.0, 201);
+    assert_eq!(http(&addr, "GET", "/notes", "").await, (200, r#"["buy milk"]"#.to_owned()));
+    assert_eq!(http(&addr, "GET", "/missing", "").await.0, 404);
+}
+
+#[tokio::test]
+async fn socketio_clients_meet_in_a_room_under_the_prefix() -> TestResult {
+    let addr = start().await;
+    let url = format!("http://{addr}");
+    let mut sio = Sio::start().await?;
+    for c in ["alice", "bob"] {
+        sio.connected(c, &url, json!({"path": SOCKETIO_PATH})).await?;
+    }
+    // As the Node original's page does it: no acknowledgement.
+    sio.emit("alice", "join-room", json!(["standup", "alice"]), None).await?;
+    let reply = sio.request("alice", "join-room", json!(["other", "alice"]), 1).await?;
+    assert_eq!(reply, [json!({"ok": true, "users": []})]);
+    sio.emit("bob", "join-room", json!(["standup", "bob"]), None).await?;
+    sio.next_event("alice", "user-connected", json!(["bob"])).await?;
+    sio.close("bob").await?;
+    sio.next_event("alice", "user-disconnected", json!(["bob"])).await?;
+    sio.exit().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_peerjs_id_endpoint_answers_under_the_prefix() {
+    let addr = start().await;
+    // PeerJS `path` P serves ids at `P/{key}/id`; the key is the default.
+    let (status, id) = http(&addr, "GET", &format!("{PEERJS_PATH}/peerjs/id"), "").await;
+    assert_eq!(status, 200);
+    assert!(!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{id:?}");
+}

@@ -1,0 +1,66 @@
+//! Command-line flags; each also reads an environment variable.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::Parser;
+
+/// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
+/// PeerJS-compatible server, all on one port.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "lingua-connect", version, about)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(long, env = "LINGUA_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Also serve the PeerJS server alone on this port (same host as --addr),
+    /// with the layout of a standalone PeerJS server at path "/"
+    /// (GET /peerjs/id, websocket /peerjs), for pages written for the Node
+    /// original.
+    #[arg(long, env = "LINGUA_PEERJS_PORT")]
+    pub peerjs_port: Option<u16>,
+
+    /// PeerJS key the websocket requires.
+    #[arg(long, env = "LINGUA_PEERJS_KEY", default_value = "peerjs")]
+    pub peerjs_key: String,
+
+    /// Answer GET /peerjs/<key>/peers with the list of connected peer ids.
+    #[arg(long, env = "LINGUA_PEERJS_DISCOVERY")]
+    pub peerjs_discovery: bool,
+
+    /// ICE server URL handed to the page (stun:, turn: or turns:); repeat for
+    /// several. Default: none, which works on one machine or a LAN.
+    #[arg(long = "ice-server", value_name = "URL", env = "LINGUA_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Vec<String>,
+
+    /// Username for the turn:/turns: ICE servers.
+    #[arg(long, env = "LINGUA_TURN_USERNAME", requires = "turn_credential")]
+    pub turn_username: Option<String>,
+
+    /// Credential for the turn:/turns: ICE servers.
+    #[arg(long, env = "LINGUA_TURN_CREDENTIAL", requires = "turn_username")]
+    pub turn_credential: Option<String>,
+
+    /// PEM certificate chain: serve HTTPS (browsers allow the camera only on
+    /// localhost or HTTPS).
+    #[arg(long, env = "LINGUA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "LINGUA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Most participants per room (2 for a one-to-one lesson).
+    #[arg(long, env = "LINGUA_MAX_ROOM_SIZE", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_room_size: u16,
+}
+
+impl Options {
+    /// The defaults, as if run without flags, listening on `addr`.
+    #[must_use]
+    pub fn on(addr: SocketAddr) -> Self {
+        let mut options = Self::parse_from(["lingua-connect"]);
+        options.addr = addr;
+        options
+    }
+}
