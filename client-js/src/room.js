@@ -15,7 +15,7 @@ import { loadName, saveName } from './lib/names.js';
 import { createStatus } from './lib/status.js';
 import { createTileView } from './lib/tile-view.js';
 import { TileRegistry } from './lib/tiles.js';
-import { openTransport } from './lib/transport.js';
+import { dropTransport, openTransport } from './lib/transport.js';
 
 const doc = document;
 const win = window;
@@ -161,7 +161,23 @@ function start(config) {
   }
 
   // For the end-to-end test and for debugging from the console.
-  win.linguaRoom = { config, socket, tiles, membership, calls, get peer() { return peers.current; } };
+  win.linguaRoom = {
+    config,
+    socket,
+    tiles,
+    membership,
+    calls,
+    get peer() {
+      return peers.current;
+    },
+    get joined() {
+      return membership.joined !== null && !left;
+    },
+    /** Cuts the signaling connection as the network would; the client must heal. */
+    dropSocket: () => dropTransport(socket),
+    /** Cuts the PeerJS server connection; the client must reconnect with the same id. */
+    dropPeer: () => peers.current?.disconnect(),
+  };
 }
 
 /**

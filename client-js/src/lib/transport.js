@@ -18,3 +18,12 @@ export function openTransport(config, env) {
   }
   return env.io({ path: config.socketPath });
 }
+
+/**
+ * Cuts the connection as a network failure would, without telling the client
+ * it was meant: the client reconnects by itself. For tests and debugging.
+ */
+export function dropTransport(socket) {
+  if (socket instanceof WsClient) socket.ws?.close(4000, 'dropped');
+  else socket.io?.engine?.close();
+}
