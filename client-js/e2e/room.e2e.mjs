@@ -83,6 +83,7 @@ async function main() {
     await scenario('a page reloads: no duplicate videos anywhere', () => reloads(state));
     await scenario('signaling and PeerJS connections drop and come back: the room heals, no duplicates', () => drops(state));
     await scenario('camera refused: joins as a viewer, sees the others, and the others see its tile', () => viewer(state));
+    await scenario('a page crashes: the others drop it within 5 s via user-disconnected (calling and answering side)', () => crashes(state));
     await scenario('a room id with markup gets the 404 page and runs no script', () => markup(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
@@ -196,6 +197,25 @@ async function viewer(state) {
     });
   }
   await expectNoDuplicates(state, ['A', 'C', 'V'], 3, 2000);
+}
+
+// A graceful leave also closes the RTCPeerConnections, which the others
+// notice by themselves. A crashed page closes nothing: its websocket dies with
+// the renderer (so the server sends user-disconnected at once) while ICE would
+// take far longer than 5 s to fail. Join order is C, A (reloaded), V: C called
+// A, and A called V, so C is the calling side and V the answering side.
+async function crashes(state) {
+  need(state, 'A', 'C', 'V');
+  const session = await state.A.context().newCDPSession(state.A);
+  session.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+  await Promise.all([
+    expectVideoCount(state.C, 2, 'C (called A)', 5000),
+    expectVideoCount(state.V, 2, 'V (answered A)', 5000),
+  ]);
+  await closePage('A', state.A);
+  delete state.A;
+  await expectPlaying(state.C, 1, 'C', 15000, { exceptName: await state.V.locator('#name-input').inputValue() });
+  await expectPlaying(state.V, 1, 'V', 15000, { remoteOnly: true });
 }
 
 async function markup(state) {
