@@ -186,6 +186,16 @@ async function viewer(state) {
   const status = (await page.locator('#status').textContent()) ?? '';
   check(/permission refused/i.test(status) && /viewer/i.test(status), `V's status says "${status}"`);
   check((await page.locator('body').getAttribute('data-mode')) === 'viewer', 'V is in viewer mode');
+  // ... and hears them: each remote video carries an audio track, unmuted
+  // (if the autoplay policy started them muted, the banner's button fixes it).
+  const audio = () => page.evaluate(() =>
+    [...document.querySelectorAll('#video-grid .tile:not(.local) video')].map((v) => ({
+      tracks: v.srcObject?.getAudioTracks().length ?? 0,
+      muted: v.muted,
+    })));
+  check((await audio()).every((a) => a.tracks === 1), `V's remote videos lack audio: ${JSON.stringify(await audio())}`);
+  if ((await audio()).some((a) => a.muted)) await page.getByRole('button', { name: 'Turn sound on' }).click();
+  check((await audio()).every((a) => !a.muted), `V's remote videos stay muted: ${JSON.stringify(await audio())}`);
   // The others: a tile for the viewer, with its name, next to the playing ones.
   const viewerName = await page.locator('#name-input').inputValue();
   for (const label of ['A', 'C']) {
@@ -197,6 +207,7 @@ async function viewer(state) {
     });
   }
   await expectNoDuplicates(state, ['A', 'C', 'V'], 3, 2000);
+  await page.screenshot({ path: join(artifacts, 'viewer.png') });
 }
 
 // A graceful leave also closes the RTCPeerConnections, which the others
@@ -261,6 +272,7 @@ async function roomFull(browser) {
   const title = await three.locator('#room-state-title').textContent();
   check(/full/i.test(title), `F3's title says "${title}"`);
   check((await three.locator('#video-grid').isHidden()) === true, 'F3 hides the grid');
+  await three.screenshot({ path: join(artifacts, 'room-full.png') });
   await expectNoDuplicates({ F1: one, F2: two }, ['F1', 'F2'], 2, 1500);
   for (const [label, page] of [['F1', one], ['F2', two], ['F3', three]]) await closePage(label, page);
 }

@@ -188,6 +188,8 @@ function startPeer(config, calls, membership, isLeft) {
   const options = peerOptions(config, win.location);
   const state = { current: null, lastId: null, attempt: 0, timer: null };
 
+  if (typeof win.Peer !== 'function') throw new Error('PeerJS is not loaded (/assets/peerjs.min.js)');
+
   function create() {
     const peer = new win.Peer(options);
     state.current = peer;
@@ -234,7 +236,7 @@ function startPeer(config, calls, membership, isLeft) {
 }
 
 function showCount(count, max) {
-  const text = `${count} ${count === 1 ? 'participant' : 'participants'}${max ? ` of ${max}` : ''}`;
+  const text = `${count} ${count === 1 ? 'participant' : 'participants'}${max ? ` · max ${max}` : ''}`;
   $('participant-count').textContent = text;
   $('video-grid').dataset.count = String(Math.min(count, 9));
 }
