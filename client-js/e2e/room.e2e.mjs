@@ -205,6 +205,10 @@ async function viewer(state) {
       const names = (await snapshot(state[label])).map((v) => v.name);
       return names.includes(viewerName) ? ok(true) : { ok: false, why: JSON.stringify(names) };
     });
+    await waitFor(`${label} shows the viewer's tile as "off", not "connecting"`, async () => {
+      const states = await state[label].evaluate(() => [...document.querySelectorAll('#video-grid .tile')].map((t) => t.dataset.state));
+      return states.includes('off') && !states.includes('connecting') ? ok(true) : { ok: false, why: JSON.stringify(states) };
+    });
   }
   await expectNoDuplicates(state, ['A', 'C', 'V'], 3, 2000);
   await page.screenshot({ path: join(artifacts, 'viewer.png') });

@@ -102,6 +102,9 @@ export function recordingView() {
     setName(tile, name) {
       tile.name = name;
     },
+    setState(tile, state) {
+      tile.state = state;
+    },
     destroy(tile) {
       tile.destroyed = true;
       log.push(['destroy', tile.peerId]);

@@ -97,3 +97,17 @@ test('the local tile counts and names are kept for peers not shown yet', () => {
   tiles.clear();
   assert.equal(tiles.size, 1, 'clear keeps the local tile');
 });
+
+test('a call that connects without a stream marks the tile "off"; one with a stream is left alone', () => {
+  const view = recordingView();
+  const tiles = new TileRegistry(view);
+  const viewer = new FakeCall('v');
+  const camera = new FakeCall('c');
+  tiles.attach('v', viewer);
+  tiles.attach('c', camera);
+  tiles.showStream('c', camera, stream('s'));
+  tiles.connected('v', viewer);
+  tiles.connected('c', camera);
+  tiles.connected('v', new FakeCall('v')); // not the current call: ignored
+  assert.deepEqual(view.live().map((t) => t.state), ['off', undefined]);
+});

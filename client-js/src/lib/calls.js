@@ -53,6 +53,7 @@ export class Calls {
     const call = this.peer.call(peerId, stream, { metadata: { name: this.getName() }, constraints: OFFER });
     if (!call) return; // PeerJS reported the error on the peer
     this.track(call);
+    this.watch(call);
   }
 
   /** Places the calls deferred while the PeerJS connection was down. */
@@ -102,7 +103,17 @@ export class Calls {
     this.track(call);
     if (name !== undefined) this.tiles.setName(call.peer, cleanName(name));
     call.answer(this.getStream() ?? undefined);
+    this.watch(call);
     this.link(call.peer);
+  }
+
+  /** A call that connects without ever sending media is a viewer, not "connecting". */
+  watch(call) {
+    const pc = call.peerConnection;
+    if (!pc?.addEventListener) return;
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'connected') this.tiles.connected(call.peer, call);
+    });
   }
 
   track(call) {

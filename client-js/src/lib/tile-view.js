@@ -44,6 +44,9 @@ export function createTileView(grid, options = {}) {
       video.srcObject = stream;
       if (stream) play(video, tile.classList.contains('local') ? () => {} : onAutoplayBlocked);
     },
+    setState(tile, state) {
+      tile.dataset.state = state;
+    },
     setName(tile, name) {
       tile.querySelector('.name').textContent = name;
       tile.querySelector('.placeholder').textContent = initials(name);

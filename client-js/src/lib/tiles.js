@@ -19,6 +19,7 @@
  * @property {(tile: any, stream: object|null) => void} showStream
  * @property {(tile: any, name: string) => void} setName
  * @property {(tile: any) => void} destroy removes the tile from the grid
+ * @property {(tile: any, state: 'off') => void} [setState] the peer is connected but sends no media
  */
 
 export class TileRegistry {
@@ -101,6 +102,16 @@ export class TileRegistry {
     entry.stream = stream;
     this.view.showStream(entry.tile, stream);
     return true;
+  }
+
+  /**
+   * The call's connection is up. If no stream came with it, the peer sends
+   * nothing (a viewer): the tile stops saying "connecting".
+   */
+  connected(peerId, call) {
+    const entry = this.remote.get(peerId);
+    if (!entry || entry.call !== call || entry.stream) return;
+    this.view.setState?.(entry.tile, 'off');
   }
 
   /**
