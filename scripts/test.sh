@@ -46,8 +46,11 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
   fi
-  cargo build --locked -p lingua-connect
-  (cd client-js && LINGUA_SERVER_CMD="../target/debug/lingua-connect --addr 127.0.0.1:0" npm run --silent e2e)
+  cargo build --locked -p lingua-connect -p lingua-connect-warp
+  for app in lingua-connect lingua-connect-warp; do
+    echo "--- against $app"
+    (cd client-js && LINGUA_SERVER_CMD="../target/debug/$app --addr 127.0.0.1:0" npm run --silent e2e)
+  done
 fi
 
 step "all tests passed"

@@ -1,11 +1,12 @@
 //! Shared test support for the lingua-signal adapters: real clients (PeerJS
 //! over tokio-tungstenite, socket.io-client through a Node driver, plain
-//! HTTP) and black-box suites that each adapter runs against its own server.
+//! HTTP, HTTPS) and black-box suites that each adapter runs against its own server.
 
 // Test support: a helper that cannot do its job fails the test loudly, with
 // a message, which is the point of panicking here.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
+pub mod app;
 pub mod http;
 pub mod peerjs;
 pub mod rooms;

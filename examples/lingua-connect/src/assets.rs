@@ -1,19 +1,23 @@
 //! Everything the page needs, embedded in the binary: the room script and
 //! stylesheet, and the browser libraries built from `client-js/`.
+//!
+//! Framework-neutral: [`respond`] builds an [`http::Response`] that the axum
+//! app and its warp twin both return as it is.
 
 use std::sync::LazyLock;
 
-use axum::{
-    extract::Path,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
 
 /// One embedded file.
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static [u8],
+#[derive(Debug)]
+pub struct Asset {
+    /// The name under `/assets/`.
+    pub name: &'static str,
+    /// The `Content-Type` it is served with.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub body: &'static [u8],
 }
 
 macro_rules! asset {
@@ -32,6 +36,16 @@ static ASSETS: &[Asset] = &[
     asset!("favicon.svg", "image/svg+xml", "static/favicon.svg"),
 ];
 
+/// The asset served at `/favicon.ico` (browsers accept SVG for this path).
+pub const FAVICON: &str = "favicon.svg";
+
+/// The asset served at `/socket.io/socket.io.js`: the socket.io-client 4
+/// browser build, for pages written for the Node original.
+pub const SOCKET_IO_CLIENT: &str = "socket.io.min.js";
+
+/// The paths where the Node server serves the Socket.IO client library.
+pub const SOCKET_IO_CLIENT_PATHS: [&str; 2] = ["/socket.io/socket.io.js", "/socket.io/socket.io.min.js"];
+
 /// ETags computed once: FNV-1a over the bytes, so they change exactly when a
 /// rebuilt bundle does.
 static ETAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
@@ -45,35 +59,59 @@ static ETAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
         .collect()
 });
 
-/// `GET /assets/{name}`.
-pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    serve(&name, &headers)
+/// The embedded file called `name` and its ETag.
+#[must_use]
+pub fn lookup(name: &str) -> Option<(&'static Asset, HeaderValue)> {
+    let at = ASSETS.iter().position(|a| a.name == name)?;
+    Some((&ASSETS[at], ETAGS[at].clone()))
 }
 
-/// `GET /favicon.ico`: the SVG icon (browsers accept it for this path).
-pub async fn favicon(headers: HeaderMap) -> Response {
-    serve("favicon.svg", &headers)
-}
-
-/// `GET /socket.io/socket.io.js`: the socket.io-client 4 browser build, for
-/// pages written for the Node original.
-pub async fn socket_io_client(headers: HeaderMap) -> Response {
-    serve("socket.io.min.js", &headers)
-}
-
-/// Serves an embedded file with its content type and an ETag; answers
-/// `304 Not Modified` to a matching `If-None-Match`. Browsers revalidate on
-/// every load (`max-age=0`, as the Node server does for socket.io.js), so a
-/// new binary is picked up at once.
-pub fn serve(name: &str, request: &HeaderMap) -> Response {
-    let Some(at) = ASSETS.iter().position(|a| a.name == name) else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+/// Serves the embedded file `name` with its content type and an ETag;
+/// answers `304 Not Modified` when `if_none_match` (the request's header)
+/// matches, and `404` for an unknown name. Browsers revalidate on every load
+/// (`max-age=0`, as the Node server does for socket.io.js), so a new binary
+/// is picked up at once.
+#[must_use]
+pub fn respond(name: &str, if_none_match: Option<&HeaderValue>) -> Response<Bytes> {
+    let Some((asset, etag)) = lookup(name) else {
+        return reply(StatusCode::NOT_FOUND, &[], Bytes::from_static(b"not found"));
     };
-    let (asset, etag) = (&ASSETS[at], ETAGS[at].clone());
     let cache = [(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=0")), (header::ETAG, etag.clone())];
-    if request.get(header::IF_NONE_MATCH) == Some(&etag) {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    if if_none_match == Some(&etag) {
+        return reply(StatusCode::NOT_MODIFIED, &cache, Bytes::new());
     }
-    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type))];
-    (content_type, cache, asset.body).into_response()
+    let mut response = reply(StatusCode::OK, &cache, Bytes::from_static(asset.body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    response
+}
+
+/// A response with `status`, `headers` and `body`.
+pub(crate) fn reply(status: StatusCode, headers: &[(header::HeaderName, HeaderValue)], body: Bytes) -> Response<Bytes> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().extend(headers.iter().cloned());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_matching_etag_revalidates_without_a_body() {
+        let first = respond("room.css", None);
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+        let etag = first.headers()[header::ETAG].clone();
+        let again = respond("room.css", Some(&etag));
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(again.body().is_empty());
+        assert_eq!(again.headers()[header::ETAG], etag);
+    }
+
+    #[test]
+    fn unknown_names_are_not_found() {
+        assert!(lookup("../Cargo.toml").is_none());
+        assert_eq!(respond("nope.js", None).status(), StatusCode::NOT_FOUND);
+    }
 }

@@ -24,7 +24,7 @@ pub struct Options {
     #[arg(long, env = "LINGUA_PEERJS_KEY", default_value = "peerjs")]
     pub peerjs_key: String,
 
-    /// Answer GET /peerjs/<key>/peers with the list of connected peer ids.
+    /// Answer GET /peerjs/{key}/peers with the list of connected peer ids.
     #[arg(long, env = "LINGUA_PEERJS_DISCOVERY")]
     pub peerjs_discovery: bool,
 

@@ -1,16 +1,18 @@
 //! The HTML pages: `/` redirects to a new room, `/{room}` renders the room,
 //! anything else is a 404 page with a link to a new room.
+//!
+//! Framework-neutral: each page is an [`http::Response`] with its status and
+//! headers, which the axum app and its warp twin both return as it is.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use axum::{
-    extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
-};
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
 use lingua_signal_core::RoomId;
 use minijinja::{Environment, context};
 use serde::Serialize;
+
+use crate::{Options, assets::reply};
 
 /// Templates, parsed once. `.html` names turn on HTML autoescaping.
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -27,9 +29,24 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 /// The content security policy of every page: scripts and styles only from
 /// this origin, so even an injected tag could not run.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data:; media-src 'self' blob: mediastream:; \
-                   connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                       img-src 'self' data:; media-src 'self' blob: mediastream:; \
+                       connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The PeerJS mount path on the app's own port.
+pub const PEERJS_PATH: &str = "/peerjs";
+
+/// How the room page's script reaches the rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Transport {
+    /// Socket.IO at [`PageConfig::socket_path`] (the axum app).
+    #[serde(rename = "socketio")]
+    SocketIo,
+    /// The raw-websocket rooms protocol at [`PageConfig::rooms_path`] (the
+    /// warp app).
+    #[serde(rename = "websocket")]
+    WebSocket,
+}
 
 /// What the room page's script is told, as JSON in a `data-config`
 /// attribute (escaped by the template engine; never pasted into a script).
@@ -38,11 +55,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 pub struct PageConfig {
     /// Set per request.
     pub room_id: Option<RoomId>,
-    /// `"socketio"` here; the warp twin says `"websocket"`.
-    pub transport: &'static str,
+    /// Socket.IO or the raw websocket.
+    pub transport: Transport,
     /// The Socket.IO request path.
     pub socket_path: &'static str,
-    /// The raw-websocket rooms path (unused with Socket.IO).
+    /// The raw-websocket rooms path.
     pub rooms_path: &'static str,
     /// Where the PeerJS server is.
     pub peer: PeerConfig,
@@ -76,35 +93,104 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
-/// `GET /`: a new room.
-pub async fn new_room() -> Response {
-    let location = format!("/{}", RoomId::random());
-    let location = HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/"));
-    (StatusCode::FOUND, [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))])
-        .into_response()
+impl PageConfig {
+    /// The configuration of every room page, from the command line: ICE
+    /// servers (TURN credentials only on `turn:`/`turns:` URLs), the PeerJS
+    /// key at [`PEERJS_PATH`], the room size, Socket.IO at `/socket.io` and
+    /// the rooms websocket at `/rooms`.
+    #[must_use]
+    pub fn new(options: &Options, transport: Transport) -> Self {
+        let ice_servers = options
+            .ice_servers
+            .iter()
+            .map(|url| {
+                let turn = url.starts_with("turn:") || url.starts_with("turns:");
+                IceServer {
+                    urls: url.clone(),
+                    username: options.turn_username.clone().filter(|_| turn),
+                    credential: options.turn_credential.clone().filter(|_| turn),
+                }
+            })
+            .collect();
+        Self {
+            room_id: None,
+            transport,
+            socket_path: "/socket.io",
+            rooms_path: "/rooms",
+            peer: PeerConfig { path: PEERJS_PATH.to_owned(), key: options.peerjs_key.clone(), port: None },
+            ice_servers,
+            max_room_size: Some(options.max_room_size),
+        }
+    }
 }
 
-/// `GET /{room}`: the room page, or the 404 page for an invalid id.
-pub async fn room(Path(room): Path<String>, State(config): State<Arc<PageConfig>>) -> Response {
-    let Ok(room) = room.parse::<RoomId>() else { return not_found().await };
-    let page = PageConfig { room_id: Some(room), ..(*config).clone() };
+/// A fresh room's path, `/<UUID v4>`.
+#[must_use]
+pub fn new_room_location() -> String {
+    format!("/{}", RoomId::random())
+}
+
+/// `GET /`: `302 Found` to a new room, never cached.
+#[must_use]
+pub fn new_room() -> Response<Bytes> {
+    let location = HeaderValue::from_str(&new_room_location()).unwrap_or(HeaderValue::from_static("/"));
+    let headers = [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    reply(StatusCode::FOUND, &headers, Bytes::new())
+}
+
+/// `GET /{room}`: the room page with `config` for `room`, or the 404 page
+/// when `room` is not a valid room id.
+#[must_use]
+pub fn room_page(room: &str, config: &PageConfig) -> Response<Bytes> {
+    let Ok(room) = room.parse::<RoomId>() else { return not_found_page() };
+    let page = PageConfig { room_id: Some(room), ..config.clone() };
     let json = serde_json::to_string(&page).unwrap_or_default();
     render("room.html", context! { config => json }, StatusCode::OK)
 }
 
-/// Any other path: the 404 page.
-pub async fn not_found() -> Response {
+/// Any other path: the 404 page, with a link to a new room and nothing of
+/// the request in it.
+#[must_use]
+pub fn not_found_page() -> Response<Bytes> {
     render("not-found.html", context! {}, StatusCode::NOT_FOUND)
 }
 
-fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response {
-    let html = TEMPLATES.get_template(name).and_then(|t| t.render(ctx));
-    match html {
-        Ok(html) => (status, [(header::CONTENT_SECURITY_POLICY, CSP), (header::CACHE_CONTROL, "no-store")], Html(html))
-            .into_response(),
+fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response<Bytes> {
+    match TEMPLATES.get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => {
+            let headers = [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ];
+            reply(status, &headers, Bytes::from(html))
+        }
         Err(error) => {
             tracing::error!(%error, template = name, "rendering failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            reply(StatusCode::INTERNAL_SERVER_ERROR, &[], Bytes::from_static(b"internal error"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transport_is_in_the_page_config() {
+        let options = Options::on(([127, 0, 0, 1], 0).into());
+        let page = room_page("r1", &PageConfig::new(&options, Transport::WebSocket));
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = String::from_utf8_lossy(page.body());
+        assert!(html.contains("&quot;transport&quot;:&quot;websocket&quot;"), "{html}");
+        assert!(html.contains("&quot;roomId&quot;:&quot;r1&quot;"), "{html}");
+    }
+
+    #[test]
+    fn an_invalid_room_is_the_404_page() {
+        let options = Options::on(([127, 0, 0, 1], 0).into());
+        let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo));
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CSP);
     }
 }

@@ -1,8 +1,10 @@
-//! Listeners, HTTPS and graceful shutdown.
+//! Listeners, HTTPS and graceful shutdown, for any hyper-compatible service:
+//! the axum app's `Router` and the warp twin's `warp::service(filter)` alike.
 
-use std::{future::Future, io, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, error::Error, future::Future, io, net::SocketAddr, time::Duration};
 
-use axum::{Router, body::Body, extract::Request, middleware::Next, response::Response};
+use http::{Request, Response};
+use hyper::body::{Body, Incoming};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
     server::{conn::auto, graceful::GracefulShutdown},
@@ -10,84 +12,118 @@ use hyper_util::{
 };
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 use tokio_rustls::TlsAcceptor;
+use tower::Service;
 
-use crate::{App, Options, assets, tls};
+use crate::Options;
 
 /// How long open connections get to finish after shutdown begins.
 const DRAIN: Duration = Duration::from_secs(5);
 
+/// How long a client gets to finish its TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// What an app does when shutdown begins, before the listeners close and
+/// open connections drain: tell its clients the server is going away.
+pub trait Farewell {
+    /// Tells every client the server is going away.
+    fn farewell(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// A tower service that hyper can serve: cloned per connection, answering
+/// every request (errors are for hyper to log, not for the client).
+pub trait HttpService<B>:
+    Service<Request<Incoming>, Response = Response<B>, Error = Infallible, Future: Send> + Clone + Send + 'static
+{
+}
+
+impl<S, B> HttpService<B> for S where
+    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible, Future: Send> + Clone + Send + 'static
+{
+}
+
 /// A started server.
 #[derive(Debug)]
-pub struct Running {
+pub struct Running<A> {
     /// Where the app listens.
     pub addr: SocketAddr,
     /// Where the PeerJS-only listener is, with `--peerjs-port`.
     pub peerjs_addr: Option<SocketAddr>,
     /// `https` with `--tls-cert`, else `http`.
     pub scheme: &'static str,
-    /// The app, for its hub and Socket.IO handle.
-    pub app: App,
+    /// The app, for its hub and handles.
+    pub app: A,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
 
-impl Running {
+impl<A> Running<A> {
     /// The app's base URL, e.g. `http://127.0.0.1:3000`.
     #[must_use]
     pub fn url(&self) -> String {
         format!("{}://{}", self.scheme, self.addr)
     }
+}
 
-    /// Tells every client the server is going away (Socket.IO sockets are
-    /// disconnected, PeerJS sockets closed with 1001), stops accepting, and
-    /// waits up to 5 s for open connections to finish.
+impl<A: Farewell> Running<A> {
+    /// Tells every client the server is going away ([`Farewell`]), stops
+    /// accepting, and waits up to 5 s for open connections to finish.
     pub async fn shutdown(mut self) {
         tracing::info!("shutting down");
-        self.app.signaling.hub().shutdown();
-        self.app.signaling.io().clone().close().await;
+        self.app.farewell().await;
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
 }
 
-/// Binds the listeners and starts serving.
+/// Binds `options.addr` for `main` and, with `--peerjs-port`, that port (same
+/// host) for `peerjs_only`, and serves both, over TLS when `tls` is given.
 ///
 /// # Errors
 ///
-/// Binding a port, or loading the TLS certificate and key, failed.
-pub async fn start(options: &Options) -> io::Result<Running> {
-    let tls = match (&options.tls_cert, &options.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
-        _ => None,
-    };
-    let app = App::new(options);
+/// Binding a port failed.
+pub async fn serve<A, S, SB, P, PB>(
+    options: &Options,
+    tls: Option<TlsAcceptor>,
+    app: A,
+    main: S,
+    peerjs_only: P,
+) -> io::Result<Running<A>>
+where
+    S: HttpService<SB>,
+    SB: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+    P: HttpService<PB>,
+    PB: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+{
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let listener = TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
-    tasks.spawn(accept_loop(listener, app.router.clone(), tls.clone(), stopped.clone()));
     let mut peerjs_addr = None;
     if let Some(port) = options.peerjs_port {
         let listener = TcpListener::bind(SocketAddr::new(options.addr.ip(), port)).await?;
         peerjs_addr = Some(listener.local_addr()?);
-        tasks.spawn(accept_loop(listener, app.peerjs_only.clone(), tls.clone(), stopped));
+        tasks.spawn(accept_loop(listener, peerjs_only, tls.clone(), stopped.clone()));
     }
+    tasks.spawn(accept_loop(listener, main, tls.clone(), stopped));
     let scheme = if tls.is_some() { "https" } else { "http" };
     Ok(Running { addr, peerjs_addr, scheme, app, stop, tasks })
 }
 
 /// Accepts connections until `stopped` turns true, then drains them.
-async fn accept_loop(
+async fn accept_loop<S, B>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     tls: Option<TlsAcceptor>,
     mut stopped: watch::Receiver<bool>,
-) {
+) where
+    S: HttpService<B>,
+    B: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => serve_connection(tcp, peer, &router, tls.as_ref(), &graceful),
+                Ok((tcp, peer)) => serve_connection(tcp, peer, service.clone(), tls.as_ref(), &graceful),
                 Err(error) => {
                     // Out of file descriptors and the like: back off, keep serving.
                     tracing::warn!(%error, "accept failed");
@@ -104,14 +140,17 @@ async fn accept_loop(
     }
 }
 
-fn serve_connection(
+fn serve_connection<S, B>(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
-    router: &Router,
+    service: S,
     tls: Option<&TlsAcceptor>,
     graceful: &GracefulShutdown,
-) {
-    let service = TowerToHyperService::new(router.clone());
+) where
+    S: HttpService<B>,
+    B: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+{
+    let service = TowerToHyperService::new(service);
     let builder = auto::Builder::new(TokioExecutor::new());
     match tls {
         None => {
@@ -122,7 +161,7 @@ fn serve_connection(
             let handshake = acceptor.accept(tcp);
             let watcher = graceful.watcher();
             tokio::spawn(async move {
-                let stream = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
+                let stream = match tokio::time::timeout(HANDSHAKE, handshake).await {
                     Ok(Ok(stream)) => stream,
                     Ok(Err(error)) => return tracing::debug!(%peer, %error, "TLS handshake failed"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
@@ -148,14 +187,25 @@ where
     });
 }
 
-/// Middleware in front of the Socket.IO layer: `GET /socket.io/socket.io.js`
-/// (and `.min.js`) is the client library, as the Node server serves it.
-pub async fn socket_io_client_js(request: Request<Body>, next: Next) -> Response {
-    let path = request.uri().path();
-    if request.method() == http::Method::GET
-        && matches!(path, "/socket.io/socket.io.js" | "/socket.io/socket.io.min.js")
-    {
-        return assets::socket_io_client(request.headers().clone()).await;
-    }
-    next.run(request).await
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => drop(term.recv().await),
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
 }

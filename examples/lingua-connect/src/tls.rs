@@ -11,6 +11,8 @@ use tokio_rustls::{
     },
 };
 
+use crate::Options;
+
 /// A TLS acceptor for `cert` (PEM chain) and `key` (PEM, PKCS#8, PKCS#1 or
 /// SEC1), offering HTTP/1.1.
 ///
@@ -40,4 +42,16 @@ pub fn acceptor(cert: &Path, key: &Path) -> io::Result<TlsAcceptor> {
     // way on every browser, without HTTP/2 extended CONNECT.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The acceptor for `--tls-cert` and `--tls-key`, or `None` without them.
+///
+/// # Errors
+///
+/// As [`acceptor`].
+pub fn from_options(options: &Options) -> io::Result<Option<TlsAcceptor>> {
+    match (&options.tls_cert, &options.tls_key) {
+        (Some(cert), Some(key)) => acceptor(cert, key).map(Some),
+        _ => Ok(None),
+    }
 }

@@ -2,31 +2,22 @@
 //! embedded assets, socket.io.js, PeerJS on both ports, HTTPS, shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::time::Duration;
 
 use clap::Parser;
-use lingua_connect::{Options, Running, start};
-use lingua_signal_testing::{http::get, sio::Sio};
-use serde_json::{Value, json};
+use lingua_connect::{App, Options, Running, start};
+use lingua_signal_testing::{
+    app::{config_of, fixture, https_exchange},
+    http::get,
+    sio::Sio,
+};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn app(args: &[&str]) -> Running {
+async fn app(args: &[&str]) -> Running<App> {
     let mut argv = vec!["lingua-connect", "--addr", "127.0.0.1:0"];
     argv.extend_from_slice(args);
     start(&Options::parse_from(argv)).await.unwrap()
-}
-
-fn config_of(page: &str) -> Value {
-    let start = page.find("data-config=\"").expect("config attribute") + "data-config=\"".len();
-    let end = start + page[start..].find('"').unwrap();
-    let unescaped = page[start..end]
-        .replace("&quot;", "\"")
-        .replace("&#x2f;", "/")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    serde_json::from_str(&unescaped).unwrap()
 }
 
 #[tokio::test]
@@ -193,32 +184,13 @@ async fn healthz_answers_ok() {
     assert_eq!((health.status.as_u16(), health.text()), (200, "ok"));
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
 #[tokio::test]
 async fn https_serves_the_app_with_the_given_certificate() {
     let (cert, key) = (fixture("cert.pem"), fixture("key.pem"));
     let app = app(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]).await;
     assert!(app.url().starts_with("https://"));
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
-    for c in CertificateDer::pem_file_iter(&cert).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    let mut tls = connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
-    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
-    let mut response = String::new();
-    tls.read_to_string(&mut response).await.unwrap();
+    let response =
+        https_exchange(app.addr, &cert, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.ends_with("ok"), "{response}");
     // Plain HTTP on the TLS port gets nowhere.

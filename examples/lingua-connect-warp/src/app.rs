@@ -1,0 +1,54 @@
+//! The warp app: its filters on one hub, started on `lingua-connect`'s
+//! listeners.
+
+use std::io;
+
+use lingua_connect::{Farewell, Options, Running, serve, tls};
+use lingua_signal_core::{Config, Hub};
+use warp::{filters::BoxedFilter, reply::Response};
+
+use crate::routes;
+
+/// The app's filters, built from [`Options`]. Must be called inside a tokio
+/// runtime (the hub's sweeper task is spawned here).
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Pages, assets, the rooms websocket and PeerJS on the main port.
+    pub routes: BoxedFilter<(Response,)>,
+    /// PeerJS alone, mounted at `/`, for `--peerjs-port`.
+    pub peerjs_only: BoxedFilter<(Response,)>,
+    /// The shared rooms and relay.
+    pub hub: Hub,
+}
+
+impl App {
+    /// Builds the filters on a new hub (`--max-room-size` is its
+    /// `max_members_per_room`).
+    #[must_use]
+    pub fn new(options: &Options) -> Self {
+        let hub = Hub::new(Config::default().max_members_per_room(usize::from(options.max_room_size)));
+        let routes = routes::app(&hub, options);
+        let peerjs_only = routes::peerjs_only(&hub, options);
+        Self { routes, peerjs_only, hub }
+    }
+}
+
+impl Farewell for App {
+    /// Rooms websockets and PeerJS sockets are closed with 1001.
+    async fn farewell(&self) {
+        self.hub.shutdown();
+    }
+}
+
+/// Binds the listeners and starts serving the warp app through hyper (over
+/// TLS with `--tls-cert`), as `lingua-connect` serves its axum app.
+///
+/// # Errors
+///
+/// Binding a port, or loading the TLS certificate and key, failed.
+pub async fn start(options: &Options) -> io::Result<Running<App>> {
+    let tls = tls::from_options(options)?;
+    let app = App::new(options);
+    let (main, peerjs_only) = (warp::service(app.routes.clone()), warp::service(app.peerjs_only.clone()));
+    serve::serve(options, tls, app, main, peerjs_only).await
+}

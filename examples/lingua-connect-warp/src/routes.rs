@@ -1,0 +1,100 @@
+//! The routes, as warp filters around `lingua-connect`'s framework-neutral
+//! pages and assets and `lingua-signal-warp`'s rooms and PeerJS filters.
+
+use std::{convert::Infallible, sync::Arc};
+
+use lingua_connect::{
+    Options, PEERJS_PATH, assets,
+    pages::{self, PageConfig, Transport},
+};
+use lingua_signal_core::Hub;
+use lingua_signal_warp::{PeerJsOptions, RoomsOptions, peerjs, rooms};
+use warp::{
+    Filter, Rejection, Reply,
+    filters::BoxedFilter,
+    http::{HeaderMap, HeaderValue, header},
+    path::{self, FullPath},
+    reply::Response,
+};
+
+/// Everything on the main port:
+///
+/// | route | answer |
+/// |---|---|
+/// | `GET /` | `302` to a new room |
+/// | `GET /healthz` | `ok` |
+/// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
+/// | `GET /socket.io/socket.io.js` (and `.min.js`) | the socket.io-client build |
+/// | websocket `/rooms` | the rooms protocol (`lingua-signal-warp/PROTOCOL.md`) |
+/// | `/peerjs/…` | the PeerJS server (client `path: "/peerjs"`) |
+/// | `GET /{room}` | the room page (transport `"websocket"`), or the 404 page |
+/// | anything else | the 404 page |
+#[must_use]
+pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
+    let page = Arc::new(PageConfig::new(options, Transport::WebSocket));
+    let new_room = get_or_head().and(path::end()).map(pages::new_room);
+    let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
+    let favicon = get_or_head()
+        .and(warp::path!("favicon.ico"))
+        .and(if_none_match())
+        .map(|tag: Option<HeaderValue>| assets::respond(assets::FAVICON, tag.as_ref()));
+    let asset = get_or_head()
+        .and(warp::path!("assets" / String))
+        .and(if_none_match())
+        .map(|name: String, tag: Option<HeaderValue>| assets::respond(&name, tag.as_ref()));
+    let socket_io = get_or_head()
+        .and(socket_io_client_path())
+        .and(if_none_match())
+        .map(|tag: Option<HeaderValue>| assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref()));
+    let rooms = warp::path("rooms").and(rooms(hub.clone(), RoomsOptions::default()));
+    let peers = warp::path(&PEERJS_PATH[1..]).and(peerjs(hub.clone(), peerjs_options(options)));
+    let room = get_or_head()
+        .and(path::param::<String>())
+        .and(path::end())
+        .map(move |room: String| pages::room_page(&room, &page));
+    let not_found = warp::any().map(pages::not_found_page);
+    new_room
+        .or(healthz)
+        .or(favicon)
+        .or(asset)
+        .or(socket_io)
+        .or(rooms)
+        .or(peers)
+        .or(room)
+        .or(not_found)
+        .map(Reply::into_response)
+        .boxed()
+}
+
+/// PeerJS alone, mounted at `/` (client `path: "/"`), for `--peerjs-port`.
+#[must_use]
+pub fn peerjs_only(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
+    peerjs(hub.clone(), peerjs_options(options)).map(Reply::into_response).boxed()
+}
+
+fn peerjs_options(options: &Options) -> PeerJsOptions {
+    PeerJsOptions::default().key(options.peerjs_key.clone()).allow_discovery(options.peerjs_discovery)
+}
+
+/// `GET`, or `HEAD` (hyper leaves out the body), as axum's `get` routes.
+fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
+}
+
+/// The request's `If-None-Match`, for asset revalidation.
+fn if_none_match() -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
+    warp::header::headers_cloned().map(|headers: HeaderMap| headers.get(header::IF_NONE_MATCH).cloned())
+}
+
+/// Where the Node server serves the Socket.IO client library.
+fn socket_io_client_path() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    path::full()
+        .and_then(|full: FullPath| async move {
+            if assets::SOCKET_IO_CLIENT_PATHS.contains(&full.as_str()) {
+                Ok(())
+            } else {
+                Err(warp::reject::not_found())
+            }
+        })
+        .untuple_one()
+}

@@ -1,0 +1,232 @@
+//! The lingua-connect-warp app over real sockets: redirect, room page with
+//! the websocket transport, 404s, embedded assets, rooms over /rooms,
+//! PeerJS on both ports, HTTPS (pages and the websocket), shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use clap::Parser;
+use futures::{SinkExt, StreamExt};
+use lingua_connect_warp::{App, Options, Running, start};
+use lingua_signal_testing::{
+    app::{config_of, fixture, https_exchange, tls_connect},
+    http::get,
+    peerjs::Target,
+    rooms::{RoomsClient, WAIT, user_connected, user_disconnected},
+};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+async fn app(args: &[&str]) -> Running<App> {
+    let mut argv = vec!["lingua-connect-warp", "--addr", "127.0.0.1:0"];
+    argv.extend_from_slice(args);
+    start(&Options::parse_from(argv)).await.unwrap()
+}
+
+fn rooms_url(app: &Running<App>) -> String {
+    format!("ws://{}/rooms?v=1", app.addr)
+}
+
+#[tokio::test]
+async fn root_redirects_to_a_fresh_uuid_room() {
+    let app = app(&[]).await;
+    let first = get(app.addr, "/", &[]).await;
+    let second = get(app.addr, "/", &[]).await;
+    assert_eq!(first.status, 302);
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let location = first.header("location").unwrap();
+    assert_eq!(location.len(), 37, "{location}");
+    let uuid = &location[1..];
+    assert!(uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+    assert_eq!(&uuid[14..15], "4", "UUID v4");
+    assert_ne!(second.header("location"), first.header("location"));
+}
+
+#[tokio::test]
+async fn a_room_page_embeds_its_config_with_the_websocket_transport() {
+    let app = app(&[
+        "--ice-server",
+        "stun:stun.example.org:3478",
+        "--ice-server",
+        "turn:turn.example.org",
+        "--turn-username",
+        "u",
+        "--turn-credential",
+        "p&\"<",
+        "--max-room-size",
+        "2",
+    ])
+    .await;
+    let page = get(app.addr, "/lesson-42", &[]).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.header("content-security-policy").unwrap().contains("script-src 'self'"));
+    let config = config_of(page.text());
+    assert_eq!(config["roomId"], "lesson-42");
+    assert_eq!(config["transport"], "websocket");
+    assert_eq!(config["roomsPath"], "/rooms");
+    assert_eq!(config["peer"], json!({"path": "/peerjs", "key": "peerjs", "port": null}));
+    assert_eq!(config["maxRoomSize"], 2);
+    assert_eq!(
+        config["iceServers"],
+        json!([{"urls": "stun:stun.example.org:3478"}, {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}])
+    );
+    assert!(!page.text().contains("p&\"<"));
+}
+
+#[tokio::test]
+async fn invalid_room_ids_and_other_paths_get_the_404_page_without_an_echo() {
+    let app = app(&[]).await;
+    for path in [
+        "/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/a%5C",
+        "/room%20x",
+        "/a.b",
+        "/deeper/path",
+        "/assets/a/b",
+        &format!("/{}", "a".repeat(65)),
+    ] {
+        let page = get(app.addr, path, &[]).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"), "{path}");
+        assert!(page.text().contains("href=\"/\""), "{path}: a link to a new room");
+        assert!(!page.text().contains("<script"), "{path}: no script at all");
+        assert!(!page.text().contains("alert"), "{path}: nothing of the input");
+    }
+}
+
+#[tokio::test]
+async fn assets_are_embedded_with_types_and_revalidation() {
+    let app = app(&[]).await;
+    for (path, ty) in [
+        ("/assets/room.js", "application/javascript; charset=utf-8"),
+        ("/assets/peerjs.min.js", "application/javascript; charset=utf-8"),
+        ("/assets/socket.io.min.js", "application/javascript; charset=utf-8"),
+        ("/assets/room.css", "text/css; charset=utf-8"),
+        ("/favicon.ico", "image/svg+xml"),
+        ("/socket.io/socket.io.js", "application/javascript; charset=utf-8"),
+        ("/socket.io/socket.io.min.js", "application/javascript; charset=utf-8"),
+    ] {
+        let asset = get(app.addr, path, &[]).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert_eq!(asset.header("content-type"), Some(ty), "{path}");
+        assert_eq!(asset.header("cache-control"), Some("public, max-age=0"), "{path}");
+        let etag = asset.header("etag").unwrap().to_owned();
+        let again = get(app.addr, path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty());
+    }
+    assert_eq!(get(app.addr, "/assets/nope.js", &[]).await.status, 404);
+    assert_eq!(get(app.addr, "/assets/..%2FCargo.toml", &[]).await.status, 404);
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = app(&[]).await;
+    let health = get(app.addr, "/healthz", &[]).await;
+    assert_eq!((health.status.as_u16(), health.text()), (200, "ok"));
+}
+
+#[tokio::test]
+async fn raw_websocket_clients_meet_in_a_room_at_rooms() {
+    let app = app(&[]).await;
+    let mut a = RoomsClient::connect(&rooms_url(&app)).await;
+    let mut b = RoomsClient::connect(&rooms_url(&app)).await;
+    assert_eq!(a.join("room-1", "peer-a").await, Vec::<String>::new());
+    assert_eq!(b.join("room-1", "peer-b").await, ["peer-a"]);
+    assert_eq!(a.recv().await, user_connected("room-1", "peer-b"));
+    b.stream().close(None).await.unwrap();
+    assert_eq!(a.recv().await, user_disconnected("room-1", "peer-b"));
+}
+
+#[tokio::test]
+async fn max_room_size_refuses_a_third_participant() {
+    let app = app(&["--max-room-size", "2"]).await;
+    let mut clients = Vec::new();
+    for user in ["pa", "pb"] {
+        let mut client = RoomsClient::connect(&rooms_url(&app)).await;
+        client.join("lesson", user).await;
+        clients.push(client);
+    }
+    let mut third = RoomsClient::connect(&rooms_url(&app)).await;
+    let code = third.refused(json!({"type": "join", "room": "lesson", "user": "pc"})).await;
+    assert_eq!(code, "room-full");
+}
+
+#[tokio::test]
+async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
+    let app = app(&["--peerjs-port", "0"]).await;
+    let id = get(app.addr, "/peerjs/peerjs/id", &[]).await;
+    assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
+    let alone = app.peerjs_addr.unwrap();
+    let id = get(alone, "/peerjs/id", &[]).await;
+    assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
+    // Both listeners share one relay: a peer on one port reaches a peer on the other.
+    let target = |addr, path: &str| Target { addr, path: path.into(), key: "peerjs".into() };
+    let mut a = target(app.addr, "/peerjs").open("pa").await;
+    let mut b = target(alone, "/").open("pb").await;
+    a.send_json(&json!({"type": "OFFER", "dst": "pb", "payload": {"x": 1}})).await;
+    let relayed = b.expect_json().await;
+    assert_eq!(relayed, json!({"type": "OFFER", "src": "pa", "dst": "pb", "payload": {"x": 1}}));
+}
+
+#[tokio::test]
+async fn peerjs_discovery_follows_the_flag() {
+    let off = app(&[]).await;
+    assert_eq!(get(off.addr, "/peerjs/peerjs/peers", &[]).await.status, 401);
+    let on = app(&["--peerjs-discovery", "--peerjs-key", "k"]).await;
+    let peers = get(on.addr, "/peerjs/k/peers", &[]).await;
+    assert_eq!((peers.status.as_u16(), peers.text()), (200, "[]"));
+}
+
+#[tokio::test]
+async fn https_serves_the_pages_and_the_rooms_websocket() {
+    let (cert, key) = (fixture("cert.pem"), fixture("key.pem"));
+    let app = app(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]).await;
+    assert!(app.url().starts_with("https://"));
+    let request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let response = https_exchange(app.addr, &cert, request).await;
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.ends_with("ok"), "{response}");
+    // The websocket upgrade goes through TLS too (wss:// off localhost).
+    let tls = tls_connect(app.addr, &cert).await;
+    let (mut ws, _) = tokio_tungstenite::client_async("wss://localhost/rooms?v=1", tls).await.unwrap();
+    ws.send(Message::text(r#"{"type":"join","room":"secure","user":"alice","id":1}"#)).await.unwrap();
+    let reply = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(reply.to_text().unwrap(), r#"{"type":"joined","room":"secure","users":[],"id":1}"#);
+    // Plain HTTP on the TLS port gets nowhere.
+    let mut plain = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    plain.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), plain.read_to_end(&mut buf)).await;
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+}
+
+#[tokio::test]
+async fn a_missing_certificate_is_a_clear_error() {
+    let options = Options::parse_from([
+        "lingua-connect-warp",
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "/nonexistent/cert.pem",
+        "--tls-key",
+        "/nonexistent/key.pem",
+    ]);
+    let error = start(&options).await.unwrap_err();
+    assert!(error.to_string().contains("/nonexistent/cert.pem"), "{error}");
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_1001_and_stops_listening() {
+    let app = app(&[]).await;
+    let addr = app.addr;
+    let mut member = RoomsClient::connect(&rooms_url(&app)).await;
+    member.join("room-1", "alice").await;
+    let mut peer = Target { addr, path: "/peerjs".into(), key: "peerjs".into() }.open("p1").await;
+    tokio::time::timeout(Duration::from_secs(10), app.shutdown()).await.expect("shutdown finishes");
+    assert_eq!(member.closed().await, (1001, "server shutting down".to_owned()));
+    assert_eq!(peer.expect_closed().await, Some(1001));
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+}

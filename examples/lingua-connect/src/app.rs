@@ -1,0 +1,110 @@
+//! The axum app: routes that wrap the shared pages and assets, Socket.IO
+//! rooms and the PeerJS server.
+
+use std::{io, sync::Arc};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, Request, State},
+    http::{HeaderMap, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use bytes::Bytes;
+use lingua_signal_axum::{PeerJsOptions, Signaling, peerjs_router};
+use lingua_signal_core::Config;
+
+use crate::{
+    Options, assets,
+    pages::{self, PEERJS_PATH, PageConfig, Transport},
+    serve::{self, Farewell, Running},
+    tls,
+};
+
+/// Binds the listeners and starts serving the axum app.
+///
+/// # Errors
+///
+/// Binding a port, or loading the TLS certificate and key, failed.
+pub async fn start(options: &Options) -> io::Result<Running<App>> {
+    let tls = tls::from_options(options)?;
+    let app = App::new(options);
+    let (router, peerjs_only) = (app.router.clone(), app.peerjs_only.clone());
+    serve::serve(options, tls, app, router, peerjs_only).await
+}
+
+/// The app's routers, built from [`Options`]. Must be called inside a tokio
+/// runtime (the hub's sweeper task is spawned here).
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Pages, assets, Socket.IO and PeerJS on the main port.
+    pub router: Router,
+    /// PeerJS alone, mounted at `/`, for `--peerjs-port`.
+    pub peerjs_only: Router,
+    /// The shared rooms and relay.
+    pub signaling: Signaling,
+}
+
+impl App {
+    /// Builds the routers.
+    #[must_use]
+    pub fn new(options: &Options) -> Self {
+        let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
+        let peerjs = PeerJsOptions::default()
+            .path(PEERJS_PATH)
+            .key(options.peerjs_key.clone())
+            .allow_discovery(options.peerjs_discovery);
+        let signaling = Signaling::builder().config(config).peerjs(peerjs.clone()).build();
+        let page = Arc::new(PageConfig::new(options, Transport::SocketIo));
+        let router = Router::new()
+            .route("/", get(|| async { axum_response(pages::new_room()) }))
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/favicon.ico", get(|headers: HeaderMap| async move { asset(assets::FAVICON, &headers) }))
+            .route(
+                "/assets/{name}",
+                get(|Path(name): Path<String>, headers: HeaderMap| async move { asset(&name, &headers) }),
+            )
+            .route("/{room}", get(room))
+            .fallback(|| async { axum_response(pages::not_found_page()) })
+            .with_state(page)
+            .merge(signaling.router())
+            .layer(signaling.layer())
+            // Outside the Socket.IO layer, which claims every path under
+            // /socket.io: the browser build of the client is served first.
+            .layer(middleware::from_fn(socket_io_client_js));
+        let peerjs_only = peerjs_router(signaling.hub().clone(), peerjs.path("/"));
+        Self { router, peerjs_only, signaling }
+    }
+}
+
+impl Farewell for App {
+    /// Socket.IO sockets are disconnected and PeerJS sockets closed with 1001.
+    async fn farewell(&self) {
+        self.signaling.hub().shutdown();
+        self.signaling.io().clone().close().await;
+    }
+}
+
+/// `GET /{room}`.
+async fn room(Path(room): Path<String>, State(config): State<Arc<PageConfig>>) -> Response {
+    axum_response(pages::room_page(&room, &config))
+}
+
+fn asset(name: &str, headers: &HeaderMap) -> Response {
+    axum_response(assets::respond(name, headers.get(header::IF_NONE_MATCH)))
+}
+
+fn axum_response(response: http::Response<Bytes>) -> Response {
+    response.map(Body::from).into_response()
+}
+
+/// Middleware in front of the Socket.IO layer: `GET /socket.io/socket.io.js`
+/// (and `.min.js`) is the client library, as the Node server serves it.
+async fn socket_io_client_js(request: Request, next: Next) -> Response {
+    if request.method() == http::Method::GET && assets::SOCKET_IO_CLIENT_PATHS.contains(&request.uri().path()) {
+        return asset(assets::SOCKET_IO_CLIENT, request.headers());
+    }
+    next.run(request).await
+}
