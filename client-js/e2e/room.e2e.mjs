@@ -122,6 +122,7 @@ async function threeJoin(state) {
   state.room = first.url();
   state.A = first;
   await waitJoined(first);
+  console.log(`transport: ${await first.evaluate(() => window.linguaRoom.config.transport)}`);
   state.B = await joinPage(state, 'B');
   state.C = await joinPage(state, 'C');
   for (const label of ['A', 'B', 'C']) await expectPlaying(state[label], 3, label);
