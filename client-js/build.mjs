@@ -32,6 +32,9 @@ export function entryPoints() {
 export async function build(outdir) {
   const result = await esbuild.build({
     absWorkingDir: root,
+    // node_modules may be a symlink (a git worktree sharing one install): keep
+    // paths under root so that the license footers list packages in one order.
+    preserveSymlinks: true,
     entryPoints: entryPoints(),
     outdir,
     bundle: true,

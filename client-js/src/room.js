@@ -1,4 +1,261 @@
-// The room page script (placeholder). The room client described in the design
-// (join once media and peer are ready, one video per remote peer) lands here.
-// Every src/*.js file is bundled to dist/<name>.js as a minified IIFE.
-(() => {})();
+// The room page script. Reads the configuration from <body data-config>,
+// gets the camera and microphone (or decides to be a viewer), opens a PeerJS
+// peer against our server and the signaling socket (Socket.IO or the raw
+// websocket client, same API), joins once all three are ready, and keeps the
+// room healed across reconnects. The logic lives in lib/; this file wires it
+// to the page. window.Peer and window.io come from /assets/peerjs.min.js and
+// /assets/socket.io.min.js, loaded before this script (all three `defer`).
+import { backoffDelay } from './lib/backoff.js';
+import { Calls } from './lib/calls.js';
+import { parseConfig, peerOptions } from './lib/config.js';
+import { setupControls } from './lib/controls.js';
+import { acquireMedia, describeMedia } from './lib/media.js';
+import { Membership } from './lib/membership.js';
+import { loadName, saveName } from './lib/names.js';
+import { createStatus } from './lib/status.js';
+import { createTileView } from './lib/tile-view.js';
+import { TileRegistry } from './lib/tiles.js';
+import { dropTransport, openTransport } from './lib/transport.js';
+
+const doc = document;
+const win = window;
+const $ = (id) => doc.getElementById(id);
+const status = createStatus($('status'));
+
+try {
+  start(parseConfig(doc.body.dataset.config));
+} catch (err) {
+  showState('error', 'This room cannot start', err.message);
+}
+
+function start(config) {
+  const storage = safeStorage();
+  let name = loadName(storage);
+  let media = { stream: null, mode: 'viewer' };
+  let outgoing = null; // what we send: the camera stream, or the screen while sharing
+  let left = false;
+
+  const tiles = new TileRegistry(createTileView($('video-grid'), { onAutoplayBlocked }), {
+    onChange: () => showCount(tiles.size, config.maxRoomSize),
+  });
+  tiles.setLocal(null, `${name} (you)`);
+
+  const calls = new Calls({
+    tiles,
+    getStream: () => outgoing,
+    getName: () => name,
+    emptyStream: () => new win.MediaStream(),
+    log: (message) => console.warn(message),
+  });
+
+  const socket = openTransport(config, { io: win.io, WebSocket: win.WebSocket, location: win.location });
+  const membership = new Membership({
+    roomId: config.roomId,
+    socket,
+    onJoined(users, { fresh }) {
+      status.set('connection', null);
+      tiles.retain(users); // anyone we still show but who left while we were away
+      if (!fresh) calls.heal(users); // nobody was told we are here: we call
+    },
+    onRejected(error) {
+      if (error.code === 'room-full') roomFull();
+      else fail('Could not join the room', error.message);
+    },
+    onRetry(error) {
+      status.set('connection', `Joining the room again (${error.message})…`, 'warn');
+    },
+  });
+
+  socket.on('connect', () => status.set('connection', null));
+  socket.on('connect_error', () => left || status.set('connection', 'Cannot reach the server; retrying…', 'warn'));
+  socket.on('disconnect', (reason) => {
+    if (left) return;
+    status.set('connection', 'Connection to the server lost; reconnecting…', 'warn');
+    // Socket.IO does not reconnect by itself after a server-side disconnect.
+    if (reason === 'io server disconnect') win.setTimeout(() => left || socket.connect(), 1000);
+  });
+  socket.on('user-connected', (userId) => calls.call(userId));
+  socket.on('user-disconnected', (userId) => calls.hangUp(userId));
+
+  const peers = startPeer(config, calls, membership, () => left);
+
+  const controls = setupControls(doc, {
+    getStream: () => media.stream,
+    getName: () => name,
+    showScreen(track) {
+      const camera = media.stream;
+      const video = track ?? camera.getVideoTracks()[0];
+      outgoing = track ? new win.MediaStream([track, ...camera.getAudioTracks()]) : camera;
+      calls.replaceVideoTrack(video);
+      tiles.setLocal(outgoing, `${name} (you)`);
+    },
+    rename(value) {
+      const kept = saveName(storage, value);
+      if (!kept) return '';
+      name = kept;
+      tiles.setLocal(outgoing, `${name} (you)`);
+      calls.rename(name);
+      return name;
+    },
+    leave,
+    status: (slot, text, level) => status.set(slot, text, level),
+  });
+  controls.refresh();
+
+  acquireMedia(win).then((result) => {
+    if (left) return result.stream?.getTracks().forEach((t) => t.stop());
+    media = result;
+    outgoing = result.stream;
+    tiles.setLocal(outgoing, `${name} (you)`);
+    const message = describeMedia(result, { host: win.location.host });
+    status.set('media', message, result.mode === 'viewer' ? 'error' : 'warn');
+    doc.body.dataset.mode = result.mode;
+    controls.refresh();
+    membership.setMediaReady();
+  });
+
+  function leave() {
+    shutDown();
+    showState('left', 'You left the room', 'The others can no longer see or hear you.', true);
+  }
+
+  function roomFull() {
+    shutDown();
+    const size = config.maxRoomSize ? ` (at most ${config.maxRoomSize} people)` : '';
+    showState('full', 'This room is full', `Everyone who can fit is already here${size}.`, false);
+  }
+
+  function fail(title, message) {
+    shutDown();
+    showState('error', title, message, true);
+  }
+
+  function shutDown() {
+    if (left) return;
+    left = true;
+    membership.stop();
+    socket.disconnect();
+    calls.hangUpAll();
+    peers.destroy();
+    media.stream?.getTracks().forEach((t) => t.stop());
+    for (const slot of ['connection', 'media', 'screen', 'audio', 'peer']) status.set(slot, null);
+  }
+
+  // A reload or a closed tab: leave at once, so the others drop our tile now
+  // instead of after a timeout.
+  win.addEventListener('pagehide', () => {
+    if (left) return;
+    left = true;
+    socket.disconnect();
+    peers.destroy();
+  });
+
+  function onAutoplayBlocked() {
+    status.set('audio', 'Your browser started the videos muted.', 'warn', {
+      label: 'Turn sound on',
+      run() {
+        for (const video of doc.querySelectorAll('#video-grid .tile:not(.local) video')) video.muted = false;
+        status.set('audio', null);
+      },
+    });
+  }
+
+  // For the end-to-end test and for debugging from the console.
+  win.linguaRoom = {
+    config,
+    socket,
+    tiles,
+    membership,
+    calls,
+    get peer() {
+      return peers.current;
+    },
+    get joined() {
+      return membership.joined !== null && !left;
+    },
+    /** Cuts the signaling connection as the network would; the client must heal. */
+    dropSocket: () => dropTransport(socket),
+    /** Cuts the PeerJS server connection; the client must reconnect with the same id. */
+    dropPeer: () => peers.current?.disconnect(),
+  };
+}
+
+/**
+ * Opens the PeerJS peer and keeps it open: reconnects with the same id after
+ * a lost server connection, and starts a new peer (new id) when PeerJS gave up.
+ */
+function startPeer(config, calls, membership, isLeft) {
+  const options = peerOptions(config, win.location);
+  const state = { current: null, lastId: null, attempt: 0, timer: null };
+
+  if (typeof win.Peer !== 'function') throw new Error('PeerJS is not loaded (/assets/peerjs.min.js)');
+
+  function create() {
+    const peer = new win.Peer(options);
+    state.current = peer;
+    calls.bind(peer);
+    peer.on('open', (id) => {
+      if (peer !== state.current) return;
+      state.attempt = 0;
+      status.set('peer', null);
+      if (id === state.lastId) membership.refresh(); // same id: the server has us, ask who is there
+      else membership.setPeerId(id); // new id: join (again) under it
+      state.lastId = id;
+      calls.flush();
+    });
+    peer.on('disconnected', () => {
+      if (peer !== state.current || isLeft()) return;
+      status.set('peer', 'Lost the call server; reconnecting…', 'warn');
+      retry(() => peer.disconnected && !peer.destroyed && peer.reconnect());
+    });
+    peer.on('error', (err) => {
+      if (peer !== state.current || isLeft()) return;
+      if (err.type === 'peer-unavailable') return; // someone left before our call reached them
+      console.warn(`PeerJS: ${err.type}: ${err.message}`);
+      if (peer.destroyed) retry(create);
+    });
+  }
+
+  function retry(action) {
+    win.clearTimeout(state.timer);
+    const delay = backoffDelay(Math.min(state.attempt, 10), { base: 500, max: 8000 });
+    state.attempt += 1;
+    state.timer = win.setTimeout(() => isLeft() || action(), delay);
+  }
+
+  create();
+  return {
+    get current() {
+      return state.current;
+    },
+    destroy() {
+      win.clearTimeout(state.timer);
+      state.current?.destroy();
+    },
+  };
+}
+
+function showCount(count, max) {
+  const text = `${count} ${count === 1 ? 'participant' : 'participants'}${max ? ` · max ${max}` : ''}`;
+  $('participant-count').textContent = text;
+  $('video-grid').dataset.count = String(Math.min(count, 9));
+}
+
+function showState(kind, title, text, canRejoin = false) {
+  doc.body.dataset.state = kind;
+  $('room-state-title').textContent = title;
+  $('room-state-text').textContent = text;
+  $('rejoin').hidden = !canRejoin;
+  $('room-state').hidden = false;
+  $('video-grid').hidden = true;
+  $('controls').hidden = true;
+  $('room-state-title').focus?.();
+}
+
+function safeStorage() {
+  try {
+    return win.localStorage;
+  } catch {
+    return null;
+  }
+}

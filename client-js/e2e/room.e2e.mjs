@@ -1,0 +1,472 @@
+// End-to-end test of the room page against a real server binary, in Debian's
+// Chromium driven by playwright-core.
+//
+//   npm run e2e -- --server "../target/debug/lingua-connect --addr 127.0.0.1:0"
+//   LINGUA_SERVER_CMD="..." npm run e2e
+//
+// The server command must print a line containing `listening on http://…`.
+// The script makes no assumption about the transport (Socket.IO or raw
+// websocket): run it once per server. Options:
+//
+//   --server <cmd>     the server command (else $LINGUA_SERVER_CMD)
+//   --no-room-full     skip the scenario that starts a second server with
+//                      `--max-room-size 2` appended to the command
+//   --chromium <path>  default /usr/bin/chromium
+//   --verbose          print the pages' console output as it happens
+//
+// Exit status 0 when every scenario passed. A screenshot of a room with three
+// participants goes to e2e/artifacts/room.png; on failure, screenshots of
+// every open page and their console output go to e2e/artifacts/ too.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = join(here, 'artifacts');
+const { values: args } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    'no-room-full': { type: 'boolean', default: false },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const serverCmd = args.server ?? process.env.LINGUA_SERVER_CMD;
+if (!serverCmd) {
+  console.error('usage: npm run e2e -- --server "<command>"   (or set LINGUA_SERVER_CMD)');
+  process.exit(2);
+}
+
+const CHROMIUM_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // WebRTC between pages of one machine, without internet:
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--allow-loopback-in-peer-connection',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // No --user-data-dir: playwright-core refuses it in launch() and always
+  // starts Chromium with a fresh temporary profile of its own.
+];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const servers = [];
+const pages = new Map(); // label -> page, for the failure report
+const consoleLog = [];
+const results = [];
+
+main().then(
+  (code) => finish(code),
+  (err) => {
+    console.error(`e2e: ${err.stack ?? err}`);
+    finish(1);
+  },
+);
+
+async function main() {
+  mkdirSync(artifacts, { recursive: true });
+  const base = await startServer(serverCmd);
+  console.log(`server: ${base} (${serverCmd})`);
+  const browser = await chromium.launch({ executablePath: args.chromium, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const state = { base, browser };
+    await scenario('/ redirects to a UUID room; three pages join; each plays exactly three videos', () => threeJoin(state));
+    await scenario('a page leaves: the others show two videos within 5 s (calling and answering side)', () => oneLeaves(state));
+    await scenario('a page reloads: no duplicate videos anywhere', () => reloads(state));
+    await scenario('signaling and PeerJS connections drop and come back: the room heals, no duplicates', () => drops(state));
+    await scenario('camera refused: joins as a viewer, sees the others, and the others see its tile', () => viewer(state));
+    await scenario('a page crashes: the others drop it within 5 s via user-disconnected (calling and answering side)', () => crashes(state));
+    await scenario('a room id with markup gets the 404 page and runs no script', () => markup(state));
+    if (!args['no-room-full']) {
+      await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
+    }
+  } finally {
+    if (results.some((r) => !r.ok)) await saveFailureArtifacts();
+    await browser.close().catch(() => {});
+  }
+  console.log('');
+  for (const { name, ok, error, ms } of results) {
+    console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}  (${(ms / 1000).toFixed(1)} s)${ok ? '' : `\n      ${error}`}`);
+  }
+  return results.every((r) => r.ok) && results.length > 0 ? 0 : 1;
+}
+
+async function scenario(name, run) {
+  const start = Date.now();
+  try {
+    await run();
+    results.push({ name, ok: true, ms: Date.now() - start });
+  } catch (err) {
+    results.push({ name, ok: false, error: err.message, ms: Date.now() - start });
+  }
+  const last = results.at(-1);
+  console.log(`${last.ok ? 'pass' : 'FAIL'}: ${name}${last.ok ? '' : ` — ${last.error}`}`);
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function threeJoin(state) {
+  const first = await openPage(state.browser, 'A');
+  await first.goto(`${state.base}/`);
+  const url = new URL(first.url());
+  const roomId = url.pathname.slice(1);
+  check(url.origin === new URL(state.base).origin && UUID.test(roomId), `/ redirected to ${first.url()}, not a UUID v4 room`);
+  state.room = first.url();
+  state.A = first;
+  await waitJoined(first);
+  console.log(`transport: ${await first.evaluate(() => window.linguaRoom.config.transport)}`);
+  state.B = await joinPage(state, 'B');
+  state.C = await joinPage(state, 'C');
+  for (const label of ['A', 'B', 'C']) await expectPlaying(state[label], 3, label);
+  await expectNames(state, ['A', 'B', 'C']);
+  for (const label of ['A', 'B', 'C']) {
+    const count = await state[label].locator('#participant-count').textContent();
+    check(/^3 participants/.test(count), `${label}: participant count says "${count}"`);
+  }
+  await state.A.screenshot({ path: join(artifacts, 'room.png') });
+}
+
+// B joined second: A called B (A is the calling side), and B called C (C is
+// the answering side). Both must drop B's tile.
+async function oneLeaves(state) {
+  need(state, 'A', 'B', 'C');
+  await state.B.getByTestId('leave').click();
+  await waitFor('B shows the "left" state', async () => ok((await state.B.locator('body').getAttribute('data-state')) === 'left'));
+  await Promise.all([
+    expectVideoCount(state.A, 2, 'A (called B)', 5000),
+    expectVideoCount(state.C, 2, 'C (answered B)', 5000),
+  ]);
+  for (const label of ['A', 'C']) await expectPlaying(state[label], 2, label);
+  await closePage('B', state.B);
+  delete state.B;
+}
+
+async function reloads(state) {
+  need(state, 'A', 'C');
+  const oldId = await peerId(state.A);
+  await state.A.reload();
+  await waitJoined(state.A);
+  const newId = await peerId(state.A);
+  check(newId && newId !== oldId, 'A has a new PeerJS id after the reload');
+  for (const label of ['A', 'C']) await expectPlaying(state[label], 2, label);
+  await expectNoDuplicates(state, ['A', 'C'], 2, 3000);
+  const peersOnC = await tilePeers(state.C);
+  check(peersOnC.length === 1 && peersOnC[0] === newId, `C shows ${JSON.stringify(peersOnC)}, expected only A's new id ${newId}`);
+}
+
+async function drops(state) {
+  need(state, 'A', 'C');
+  await state.C.evaluate(() => window.linguaRoom.dropSocket());
+  // The server drops C's membership and tells A; C re-joins, A calls it again.
+  for (const label of ['A', 'C']) await expectPlaying(state[label], 2, label, 20000);
+  await expectNoDuplicates(state, ['A', 'C'], 2, 2000);
+  await state.A.evaluate(() => window.linguaRoom.dropPeer());
+  await waitFor('A reconnects to the PeerJS server with the same id', async () =>
+    ok(await state.A.evaluate(() => window.linguaRoom.peer.open && !window.linguaRoom.peer.disconnected)), 20000);
+  await expectNoDuplicates(state, ['A', 'C'], 2, 2000);
+  for (const label of ['A', 'C']) await expectPlaying(state[label], 2, label);
+}
+
+async function viewer(state) {
+  need(state, 'A', 'C');
+  const page = await openPage(state.browser, 'V', { refuseMedia: true });
+  await page.goto(state.room);
+  await waitJoined(page);
+  state.V = page;
+  // The viewer: its own tile (no stream) plus the two others, playing.
+  await expectVideoCount(page, 3, 'V');
+  await expectPlaying(page, 2, 'V', 20000, { remoteOnly: true });
+  const status = (await page.locator('#status').textContent()) ?? '';
+  check(/permission refused/i.test(status) && /viewer/i.test(status), `V's status says "${status}"`);
+  check((await page.locator('body').getAttribute('data-mode')) === 'viewer', 'V is in viewer mode');
+  // ... and hears them: each remote video carries an audio track, unmuted
+  // (if the autoplay policy started them muted, the banner's button fixes it).
+  const audio = () => page.evaluate(() =>
+    [...document.querySelectorAll('#video-grid .tile:not(.local) video')].map((v) => ({
+      tracks: v.srcObject?.getAudioTracks().length ?? 0,
+      muted: v.muted,
+    })));
+  check((await audio()).every((a) => a.tracks === 1), `V's remote videos lack audio: ${JSON.stringify(await audio())}`);
+  if ((await audio()).some((a) => a.muted)) await page.getByRole('button', { name: 'Turn sound on' }).click();
+  check((await audio()).every((a) => !a.muted), `V's remote videos stay muted: ${JSON.stringify(await audio())}`);
+  // The others: a tile for the viewer, with its name, next to the playing ones.
+  const viewerName = await page.locator('#name-input').inputValue();
+  for (const label of ['A', 'C']) {
+    await expectVideoCount(state[label], 3, label);
+    await expectPlaying(state[label], 2, label, 15000, { exceptName: viewerName });
+    await waitFor(`${label} shows the viewer's name`, async () => {
+      const names = (await snapshot(state[label])).map((v) => v.name);
+      return names.includes(viewerName) ? ok(true) : { ok: false, why: JSON.stringify(names) };
+    });
+    await waitFor(`${label} shows the viewer's tile as "off", not "connecting"`, async () => {
+      const states = await state[label].evaluate(() => [...document.querySelectorAll('#video-grid .tile')].map((t) => t.dataset.state));
+      return states.includes('off') && !states.includes('connecting') ? ok(true) : { ok: false, why: JSON.stringify(states) };
+    });
+  }
+  await expectNoDuplicates(state, ['A', 'C', 'V'], 3, 2000);
+  await page.screenshot({ path: join(artifacts, 'viewer.png') });
+}
+
+// A graceful leave also closes the RTCPeerConnections, which the others
+// notice by themselves. A crashed page closes nothing: its websocket dies with
+// the renderer (so the server sends user-disconnected at once) while ICE would
+// take far longer than 5 s to fail. Join order is C, A (reloaded), V: C called
+// A, and A called V, so C is the calling side and V the answering side.
+async function crashes(state) {
+  need(state, 'A', 'C', 'V');
+  const session = await state.A.context().newCDPSession(state.A);
+  session.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+  await Promise.all([
+    expectVideoCount(state.C, 2, 'C (called A)', 5000),
+    expectVideoCount(state.V, 2, 'V (answered A)', 5000),
+  ]);
+  await closePage('A', state.A);
+  delete state.A;
+  await expectPlaying(state.C, 1, 'C', 15000, { exceptName: await state.V.locator('#name-input').inputValue() });
+  await expectPlaying(state.V, 1, 'V', 15000, { remoteOnly: true });
+}
+
+async function markup(state) {
+  const page = await openPage(state.browser, 'X');
+  let dialogs = 0;
+  page.on('dialog', (dialog) => {
+    dialogs += 1;
+    dialog.dismiss().catch(() => {});
+  });
+  for (const path of ['/"><script>window.__pwned=1;alert(1)</script>', '/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E', '/a"b']) {
+    const response = await page.goto(state.base + path);
+    check(response.status() === 404, `${path}: status ${response.status()}, expected 404`);
+    const facts = await page.evaluate(() => ({
+      scripts: document.scripts.length,
+      pwned: window.__pwned,
+      room: typeof window.linguaRoom,
+      link: document.querySelector('a[href="/"]')?.textContent.trim(),
+    }));
+    check(facts.scripts === 0 && facts.pwned === undefined && facts.room === 'undefined', `${path}: a script ran or exists: ${JSON.stringify(facts)}`);
+    check(/start a new room/i.test(facts.link ?? ''), `${path}: no "start a new room" link`);
+  }
+  check(dialogs === 0, `${dialogs} alert dialogs opened`);
+  await closePage('X', page);
+}
+
+async function roomFull(browser) {
+  const base = await startServer(`${serverCmd} --max-room-size 2`);
+  const one = await openPage(browser, 'F1');
+  await one.goto(`${base}/`);
+  await waitJoined(one);
+  const room = one.url();
+  const two = await openPage(browser, 'F2');
+  await two.goto(room);
+  await waitJoined(two);
+  await expectPlaying(one, 2, 'F1');
+  await expectPlaying(two, 2, 'F2');
+  const three = await openPage(browser, 'F3');
+  await three.goto(room);
+  await waitFor('F3 shows the room-full state', async () => {
+    const stateAttr = await three.locator('body').getAttribute('data-state');
+    return stateAttr === 'full' ? ok(true) : { ok: false, why: `data-state=${stateAttr}` };
+  });
+  const title = await three.locator('#room-state-title').textContent();
+  check(/full/i.test(title), `F3's title says "${title}"`);
+  check((await three.locator('#video-grid').isHidden()) === true, 'F3 hides the grid');
+  await three.screenshot({ path: join(artifacts, 'room-full.png') });
+  await expectNoDuplicates({ F1: one, F2: two }, ['F1', 'F2'], 2, 1500);
+  for (const [label, page] of [['F1', one], ['F2', two], ['F3', three]]) await closePage(label, page);
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function startServer(command) {
+  const child = spawn(command, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+    if (args.verbose) process.stderr.write(`[server] ${chunk}`);
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`server printed no "listening on" line within 60 s:\n${stderr}`)), 60000);
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1].replace(/\/$/, ''));
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${stderr}`));
+    });
+  });
+}
+
+async function openPage(browser, label, { refuseMedia = false } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 720 },
+    permissions: refuseMedia ? [] : ['camera', 'microphone'],
+  });
+  if (refuseMedia) {
+    // --use-fake-ui-for-media-stream accepts every prompt; refuse in this
+    // context exactly as the browser does when the user says no.
+    await context.addInitScript(() => {
+      const refuse = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+      if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = refuse;
+    });
+  }
+  const page = await context.newPage();
+  pages.set(label, page);
+  page.on('console', (msg) => record(label, `${msg.type()}: ${msg.text()}`));
+  page.on('pageerror', (err) => record(label, `pageerror: ${err.message}`));
+  return page;
+}
+
+function record(label, line) {
+  consoleLog.push(`[${label}] ${line}`);
+  if (args.verbose) console.log(`[${label}] ${line}`);
+}
+
+async function closePage(label, page) {
+  pages.delete(label);
+  await page.context().close();
+}
+
+async function joinPage(state, label) {
+  const page = await openPage(state.browser, label);
+  await page.goto(state.room);
+  await waitJoined(page);
+  return page;
+}
+
+async function waitJoined(page) {
+  await waitFor('the page joins the room', async () => {
+    const joined = await page.evaluate(() => window.linguaRoom?.joined === true);
+    return joined ? ok(true) : { ok: false, why: (await page.locator('#status').textContent()) || 'not joined yet' };
+  }, 20000);
+}
+
+const peerId = (page) => page.evaluate(() => window.linguaRoom.peer.id);
+const tilePeers = (page) => page.evaluate(() => [...document.querySelectorAll('#video-grid .tile:not(.local)')].map((t) => t.dataset.peer));
+
+function snapshot(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#video-grid video')].map((v) => {
+      const tile = v.closest('.tile');
+      return {
+        local: tile.classList.contains('local'),
+        peer: tile.dataset.peer ?? null,
+        name: tile.querySelector('.name').textContent,
+        width: v.videoWidth,
+        time: v.currentTime,
+      };
+    }),
+  );
+}
+
+/**
+ * Waits until the page shows exactly `count` playing videos (videoWidth > 0,
+ * currentTime advancing). `remoteOnly` / `exceptName` leave tiles out of the
+ * playing check (a viewer's tiles have no video), not out of the count.
+ */
+async function expectPlaying(page, count, label, timeout = 20000, { remoteOnly = false, exceptName = null } = {}) {
+  await waitFor(`${label} plays ${count} videos`, async () => {
+    const pick = (list) => list.filter((v) => !(remoteOnly && v.local) && !(exceptName && v.name === exceptName));
+    const before = pick(await snapshot(page));
+    await sleep(400);
+    const after = pick(await snapshot(page));
+    const playing = after.filter((v, i) => v.width > 0 && before[i] && v.time > before[i].time);
+    if (before.length === count && after.length === count && playing.length === count) return ok(true);
+    return { ok: false, why: `${after.length} videos, ${playing.length} playing: ${JSON.stringify(after)}` };
+  }, timeout);
+}
+
+async function expectVideoCount(page, count, label, timeout = 15000) {
+  await waitFor(`${label} shows exactly ${count} videos`, async () => {
+    const n = await page.locator('#video-grid video').count();
+    return n === count ? ok(true) : { ok: false, why: `${n} videos` };
+  }, timeout);
+}
+
+/** A negative check: for `ms`, no page ever shows more than `count` videos. */
+async function expectNoDuplicates(state, labels, count, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    for (const label of labels) {
+      const n = await state[label].locator('#video-grid video').count();
+      check(n <= count, `${label} shows ${n} videos, more than ${count}`);
+      const peers = await tilePeers(state[label]);
+      check(new Set(peers).size === peers.length, `${label} has two tiles for one peer: ${JSON.stringify(peers)}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** Every page shows the names of the others on their tiles, and its own. */
+async function expectNames(state, labels) {
+  const names = {};
+  for (const label of labels) names[label] = await state[label].locator('#name-input').inputValue();
+  check(new Set(Object.values(names)).size === labels.length, `names are not distinct: ${JSON.stringify(names)}`);
+  for (const label of labels) {
+    const expected = labels.map((l) => (l === label ? `${names[l]} (you)` : names[l])).sort();
+    await waitFor(`${label} shows everyone's name`, async () => {
+      const shown = (await snapshot(state[label])).map((v) => v.name).sort();
+      return JSON.stringify(shown) === JSON.stringify(expected) ? ok(true) : { ok: false, why: JSON.stringify(shown) };
+    }, 10000);
+  }
+}
+
+async function waitFor(label, probe, timeout = 15000) {
+  const start = Date.now();
+  let why = '';
+  for (;;) {
+    try {
+      const result = await probe();
+      if (result.ok) return;
+      why = result.why ?? '';
+    } catch (err) {
+      why = err.message;
+    }
+    if (Date.now() - start > timeout) throw new Error(`${label}: not within ${timeout / 1000} s (last: ${why})`);
+    await sleep(200);
+  }
+}
+
+const ok = (value) => ({ ok: !!value });
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function need(state, ...labels) {
+  for (const label of labels) check(state[label], `page ${label} is missing (an earlier scenario failed)`);
+}
+
+async function saveFailureArtifacts() {
+  for (const [label, page] of pages) {
+    await page.screenshot({ path: join(artifacts, `failure-${label}.png`) }).catch(() => {});
+  }
+  writeFileSync(join(artifacts, 'console.log'), consoleLog.join('\n') + '\n');
+  console.error(`failure artifacts: ${artifacts} (screenshots, console.log)`);
+}
+
+function finish(code) {
+  for (const child of servers) {
+    try {
+      process.kill(-child.pid, 'SIGTERM'); // the shell and the server
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => finish(130));

@@ -1,0 +1,161 @@
+// One tile per participant, whatever happens to the calls underneath.
+//
+// The classic tutorial client adds a <video> on every `stream` event (PeerJS
+// fires one per track, so two per call), remembers only the calls it placed
+// (so the answering side never removes a departed peer), and keeps the old
+// tile when a peer comes back. Here the registry is keyed by peer id and holds
+// exactly one *current* call per peer, placed or answered:
+//
+// - a second call for the same peer replaces the first (the first is closed);
+// - events from a call that is no longer current are ignored, so the late
+//   `close` of a replaced call cannot remove the new tile;
+// - a stream that is already shown is not shown again.
+//
+// The DOM lives behind `view`, so this file runs in Node tests unchanged.
+
+/**
+ * @typedef {object} TileView
+ * @property {(peerId: string|null, options: {local: boolean}) => any} create a new tile, appended to the grid
+ * @property {(tile: any, stream: object|null) => void} showStream
+ * @property {(tile: any, name: string) => void} setName
+ * @property {(tile: any) => void} destroy removes the tile from the grid
+ * @property {(tile: any, state: 'off') => void} [setState] the peer is connected but sends no media
+ */
+
+export class TileRegistry {
+  /**
+   * @param {TileView} view
+   * @param {{onChange?: (registry: TileRegistry) => void}} [options] called after
+   *   every change in the set of tiles
+   */
+  constructor(view, options = {}) {
+    this.view = view;
+    this.onChange = options.onChange ?? (() => {});
+    /** @type {Map<string, {tile: any, call: any, stream: object|null}>} */
+    this.remote = new Map();
+    /** Names learnt so far, also for peers whose call has not arrived yet. */
+    this.names = new Map();
+    this.local = null;
+  }
+
+  /** Participants shown, the local one included. */
+  get size() {
+    return this.remote.size + (this.local ? 1 : 0);
+  }
+
+  /** Ids of the remote peers that have a tile. */
+  peers() {
+    return [...this.remote.keys()];
+  }
+
+  has(peerId) {
+    return this.remote.has(peerId);
+  }
+
+  /** The call currently shown for `peerId`, or undefined. */
+  callOf(peerId) {
+    return this.remote.get(peerId)?.call;
+  }
+
+  /** Shows (or updates) the local participant's tile. */
+  setLocal(stream, name) {
+    if (!this.local) {
+      this.local = { tile: this.view.create(null, { local: true }), stream: null };
+      this.onChange(this);
+    }
+    if (this.local.stream !== stream) {
+      this.local.stream = stream;
+      this.view.showStream(this.local.tile, stream);
+    }
+    this.view.setName(this.local.tile, name);
+  }
+
+  /**
+   * Makes `call` the current call with `peerId`, creating the tile if needed.
+   * A different current call is closed: the newest call wins.
+   */
+  attach(peerId, call) {
+    const entry = this.remote.get(peerId);
+    if (entry) {
+      if (entry.call === call) return;
+      const old = entry.call;
+      entry.call = call; // before close(), whose `close` event must find old stale
+      entry.stream = null;
+      this.view.showStream(entry.tile, null);
+      safeClose(old);
+      return;
+    }
+    const tile = this.view.create(peerId, { local: false });
+    this.view.setName(tile, this.nameOf(peerId));
+    this.remote.set(peerId, { tile, call, stream: null });
+    this.onChange(this);
+  }
+
+  /**
+   * A `stream` event of `call`. Returns true when the tile now shows a new
+   * stream, false for a duplicate (the same stream, once per track) or a
+   * stale call.
+   */
+  showStream(peerId, call, stream) {
+    const entry = this.remote.get(peerId);
+    if (!entry || entry.call !== call || entry.stream === stream) return false;
+    entry.stream = stream;
+    this.view.showStream(entry.tile, stream);
+    return true;
+  }
+
+  /**
+   * The call's connection is up. If no stream came with it, the peer sends
+   * nothing (a viewer): the tile stops saying "connecting".
+   */
+  connected(peerId, call) {
+    const entry = this.remote.get(peerId);
+    if (!entry || entry.call !== call || entry.stream) return;
+    this.view.setState?.(entry.tile, 'off');
+  }
+
+  /**
+   * Removes the peer's tile and closes its call. With `call`, only when that
+   * call is still the current one (a replaced call closing late is ignored).
+   * Returns true when a tile was removed.
+   */
+  drop(peerId, call) {
+    const entry = this.remote.get(peerId);
+    if (!entry || (call !== undefined && entry.call !== call)) return false;
+    this.remote.delete(peerId);
+    this.view.destroy(entry.tile);
+    safeClose(entry.call);
+    this.onChange(this);
+    return true;
+  }
+
+  /** Drops every remote peer whose id is not in `peerIds`. */
+  retain(peerIds) {
+    const keep = new Set(peerIds);
+    for (const peerId of this.peers()) if (!keep.has(peerId)) this.drop(peerId);
+  }
+
+  /** Drops every remote peer (the local tile stays). */
+  clear() {
+    for (const peerId of this.peers()) this.drop(peerId);
+  }
+
+  /** Records a display name and shows it if the peer has a tile. */
+  setName(peerId, name) {
+    this.names.set(peerId, name);
+    const entry = this.remote.get(peerId);
+    if (entry) this.view.setName(entry.tile, name);
+  }
+
+  nameOf(peerId) {
+    return this.names.get(peerId) ?? 'Guest';
+  }
+}
+
+function safeClose(call) {
+  try {
+    call?.close?.();
+  } catch {
+    // A call that fails to close is gone anyway.
+  }
+}

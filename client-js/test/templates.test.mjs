@@ -1,0 +1,76 @@
+// The contract with the Rust server's minijinja templates (see README.md).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseConfig } from '../src/lib/config.js';
+
+const read = (path) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+const room = read('templates/room.html');
+const notFound = read('templates/not-found.html');
+
+// minijinja's HTML auto-escaping (v2): & < > " ' and /.
+const escape = (s) =>
+  s.replace(/[&<>"'/]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '/': '&#x2f;' })[c]);
+const unescape = (s) =>
+  s.replace(/&(amp|lt|gt|quot|#x27|#x2f);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#x27': "'", '#x2f': '/' })[e]);
+
+test('room.html has one variable, config, inside the data-config attribute of <body>', () => {
+  const tags = room.match(/\{[{%#][\s\S]*?[}%#]\}/g);
+  assert.deepEqual(tags, ['{{ config }}']);
+  assert.match(room, /<body data-config="\{\{ config \}\}">/);
+});
+
+test('an escaped config survives the attribute and cannot break out of it', () => {
+  const config = {
+    roomId: 'abc',
+    transport: 'socketio',
+    socketPath: '/socket.io',
+    roomsPath: '/rooms',
+    peer: { path: '/peerjs', key: 'peerjs', port: null },
+    iceServers: [{ urls: 'turn:x"><script>alert(1)</script>', username: "o'neil", credential: '&' }],
+    maxRoomSize: 2,
+  };
+  const html = room.replace('{{ config }}', escape(JSON.stringify(config)));
+  const attribute = /<body data-config="([^"]*)">/.exec(html)[1];
+  assert.doesNotMatch(attribute, /[<>"]/);
+  assert.deepEqual(parseConfig(unescape(attribute)), config);
+  assert.equal((html.match(/<script/g) ?? []).length, 3);
+});
+
+test('room.html loads the three scripts from /assets with defer, and the stylesheet', () => {
+  const scripts = [...room.matchAll(/<script([^>]*)><\/script>/g)].map((m) => m[1].trim());
+  assert.deepEqual(scripts, [
+    'defer src="/assets/peerjs.min.js"',
+    'defer src="/assets/socket.io.min.js"',
+    'defer src="/assets/room.js"',
+  ]);
+  assert.match(room, /<link rel="stylesheet" href="\/assets\/room\.css">/);
+  for (const file of ['dist/peerjs.min.js', 'dist/socket.io.min.js', 'dist/room.js', 'static/room.css']) {
+    assert.ok(existsSync(new URL(`../${file}`, import.meta.url)), file);
+  }
+});
+
+test('room.html has the elements room.js looks up', () => {
+  const ids = ['status', 'video-grid', 'participant-count', 'name-input', 'room-state', 'room-state-title',
+    'room-state-text', 'rejoin', 'controls', 'btn-mic', 'btn-cam', 'btn-screen', 'btn-invite', 'btn-leave'];
+  for (const id of ids) assert.match(room, new RegExp(`id="${id}"`), id);
+  const source = read('src/room.js') + read('src/lib/controls.js');
+  for (const [, id] of source.matchAll(/\$\('([\w-]+)'\)/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
+});
+
+test('every control button has a label and a test id', () => {
+  const buttons = [...room.matchAll(/<button\b([^>]*)>/g)].map((m) => m[1]);
+  assert.equal(buttons.length, 5);
+  for (const attrs of buttons) {
+    assert.match(attrs, /aria-label="[^"]+"/);
+    assert.match(attrs, /data-testid="[^"]+"/);
+    assert.match(attrs, /type="button"/);
+  }
+});
+
+test('not-found.html takes no variables, runs no script and links to a new room', () => {
+  assert.doesNotMatch(notFound, /\{[{%#]/);
+  assert.doesNotMatch(notFound, /<script/i);
+  assert.doesNotMatch(notFound, /\son\w+=/i);
+  assert.match(notFound, /<a [^>]*href="\/"[^>]*>Start a new room<\/a>/);
+});
