@@ -30,8 +30,10 @@ step "cargo doc (library crates, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
   -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
 
-step "cargo publish --dry-run -p lingua-signal-core"
-cargo publish --locked --dry-run -p lingua-signal-core
+step "cargo publish --dry-run (the three library crates)"
+# Packaged together, the adapters verify against the packaged core (cargo
+# puts unpublished workspace crates in a temporary local registry).
+cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
 
 if [ -f client-js/package.json ]; then
   step "client-js: bundles reproduce byte for byte"
