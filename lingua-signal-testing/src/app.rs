@@ -1,6 +1,6 @@
 //! Helpers for the example apps' tests (`lingua-connect` and its warp twin):
-//! the page configuration out of a room page, the shared TLS fixture, and a
-//! request over HTTPS.
+//! the page configuration out of a room page, the shared TLS fixture, a
+//! request over HTTPS, and the page checks both apps pass.
 
 use std::{
     net::SocketAddr,
@@ -8,7 +8,9 @@ use std::{
     sync::Arc,
 };
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::http::get;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -68,4 +70,106 @@ pub async fn https_exchange(addr: SocketAddr, cert: &Path, request: &str) -> Str
     let mut response = String::new();
     tls.read_to_string(&mut response).await.expect("read");
     response
+}
+
+/// Flags for [`room_page_embeds_its_config`]: ICE servers with TURN
+/// credentials holding markup, and a room size of 2.
+pub const PAGE_FLAGS: &[&str] = &[
+    "--ice-server",
+    "stun:stun.example.org:3478",
+    "--ice-server",
+    "turn:turn.example.org",
+    "--turn-username",
+    "u",
+    "--turn-credential",
+    "p&\"<",
+    "--max-room-size",
+    "2",
+];
+
+/// `GET /` answers 302 to a fresh UUID v4 room, never cached.
+pub async fn root_redirects_to_a_fresh_uuid_room(addr: SocketAddr) {
+    let first = get(addr, "/", &[]).await;
+    let second = get(addr, "/", &[]).await;
+    assert_eq!(first.status, 302);
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let location = first.header("location").expect("a Location header");
+    assert_eq!(location.len(), 37, "{location}");
+    let uuid = &location[1..];
+    assert!(uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "{uuid}");
+    assert_eq!(&uuid[14..15], "4", "UUID v4");
+    assert_ne!(second.header("location"), first.header("location"));
+}
+
+/// A room page of an app started with [`PAGE_FLAGS`] carries its
+/// configuration, escaped, in `data-config`, under a script-only-from-self
+/// content security policy.
+pub async fn room_page_embeds_its_config(addr: SocketAddr, transport: &str) {
+    let page = get(addr, "/lesson-42", &[]).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.header("content-security-policy").expect("a CSP").contains("script-src 'self'"));
+    let config = config_of(page.text());
+    assert_eq!(config["roomId"], "lesson-42");
+    assert_eq!(config["transport"], transport);
+    assert_eq!(config["roomsPath"], "/rooms");
+    assert_eq!(config["peer"], json!({"path": "/peerjs", "key": "peerjs", "port": null}));
+    assert_eq!(config["maxRoomSize"], 2);
+    let ice = json!([
+        {"urls": "stun:stun.example.org:3478"},
+        {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}
+    ]);
+    assert_eq!(config["iceServers"], ice);
+    // Markup in configuration reaches the page only escaped.
+    assert!(!page.text().contains("p&\"<"));
+}
+
+/// Invalid room ids and deeper paths get the 404 page: a link to a new room,
+/// no script, nothing of the input.
+pub async fn invalid_rooms_get_the_404_page_without_an_echo(addr: SocketAddr) {
+    let long = format!("/{}", "a".repeat(65));
+    let paths =
+        ["/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/a%5C", "/room%20x", "/a.b", "/deeper/path", "/assets/a/b"];
+    for path in paths.iter().copied().chain([long.as_str()]) {
+        let page = get(addr, path, &[]).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"), "{path}");
+        assert!(page.text().contains("href=\"/\""), "{path}: a link to a new room");
+        assert!(!page.text().contains("<script"), "{path}: no script at all");
+        assert!(!page.text().contains("alert"), "{path}: nothing of the input");
+    }
+}
+
+/// The embedded assets (and the socket.io.js of the Node original) come
+/// with their types, an ETag and `304 Not Modified` on revalidation.
+pub async fn assets_are_embedded_with_types_and_revalidation(addr: SocketAddr) {
+    const JS: &str = "application/javascript; charset=utf-8";
+    for (path, ty) in [
+        ("/assets/room.js", JS),
+        ("/assets/peerjs.min.js", JS),
+        ("/assets/socket.io.min.js", JS),
+        ("/assets/room.css", "text/css; charset=utf-8"),
+        ("/favicon.ico", "image/svg+xml"),
+        ("/socket.io/socket.io.js", JS),
+        ("/socket.io/socket.io.min.js", JS),
+    ] {
+        let asset = get(addr, path, &[]).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert_eq!(asset.header("content-type"), Some(ty), "{path}");
+        assert_eq!(asset.header("cache-control"), Some("public, max-age=0"), "{path}");
+        let etag = asset.header("etag").expect("an ETag").to_owned();
+        let again = get(addr, path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty());
+    }
+    let peerjs = get(addr, "/assets/peerjs.min.js", &[]).await;
+    assert!(peerjs.text().contains("window.Peer") || peerjs.text().contains(".Peer="), "the bundle exposes Peer");
+    assert_eq!(get(addr, "/assets/nope.js", &[]).await.status, 404);
+    assert_eq!(get(addr, "/assets/..%2FCargo.toml", &[]).await.status, 404);
+}
+
+/// `GET /healthz` answers `ok`.
+pub async fn healthz_answers_ok(addr: SocketAddr) {
+    let health = get(addr, "/healthz", &[]).await;
+    assert_eq!((health.status.as_u16(), health.text()), (200, "ok"));
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use lingua_connect::{App, Options, Running, start};
 use lingua_signal_testing::{
-    app::{config_of, fixture, https_exchange},
+    app::{self as page, fixture, https_exchange},
     http::get,
     sio::Sio,
 };
@@ -22,91 +22,22 @@ async fn app(args: &[&str]) -> Running<App> {
 
 #[tokio::test]
 async fn root_redirects_to_a_fresh_uuid_room() {
-    let app = app(&[]).await;
-    let first = get(app.addr, "/", &[]).await;
-    let second = get(app.addr, "/", &[]).await;
-    assert_eq!(first.status, 302);
-    let location = first.header("location").unwrap();
-    assert_eq!(location.len(), 37, "{location}");
-    let uuid = &location[1..];
-    assert!(uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
-    assert_eq!(&uuid[14..15], "4", "UUID v4");
-    assert_ne!(second.header("location"), first.header("location"));
+    page::root_redirects_to_a_fresh_uuid_room(app(&[]).await.addr).await;
 }
 
 #[tokio::test]
 async fn a_room_page_embeds_its_config_as_escaped_json() {
-    let app = app(&[
-        "--ice-server",
-        "stun:stun.example.org:3478",
-        "--ice-server",
-        "turn:turn.example.org",
-        "--turn-username",
-        "u",
-        "--turn-credential",
-        "p&\"<",
-        "--max-room-size",
-        "2",
-    ])
-    .await;
-    let page = get(app.addr, "/lesson-42", &[]).await;
-    assert_eq!(page.status, 200);
-    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(page.header("content-security-policy").unwrap().contains("script-src 'self'"));
-    let config = config_of(page.text());
-    assert_eq!(config["roomId"], "lesson-42");
-    assert_eq!(config["transport"], "socketio");
-    assert_eq!(config["peer"], json!({"path": "/peerjs", "key": "peerjs", "port": null}));
-    assert_eq!(config["maxRoomSize"], 2);
-    assert_eq!(
-        config["iceServers"],
-        json!([{"urls": "stun:stun.example.org:3478"}, {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}])
-    );
-    // Markup in configuration reaches the page only escaped.
-    assert!(!page.text().contains("p&\"<"));
+    page::room_page_embeds_its_config(app(page::PAGE_FLAGS).await.addr, "socketio").await;
 }
 
 #[tokio::test]
 async fn invalid_room_ids_get_the_404_page_without_an_echo() {
-    let app = app(&[]).await;
-    for path in [
-        "/%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-        "/a%5C",
-        "/room%20x",
-        "/a.b",
-        "/deeper/path",
-        &format!("/{}", "a".repeat(65)),
-    ] {
-        let page = get(app.addr, path, &[]).await;
-        assert_eq!(page.status, 404, "{path}");
-        assert!(page.text().contains("href=\"/\""), "{path}: a link to a new room");
-        assert!(!page.text().contains("<script"), "{path}: no script at all");
-        assert!(!page.text().contains("alert"), "{path}: nothing of the input");
-    }
+    page::invalid_rooms_get_the_404_page_without_an_echo(app(&[]).await.addr).await;
 }
 
 #[tokio::test]
 async fn assets_are_embedded_with_types_and_revalidation() {
-    let app = app(&[]).await;
-    for (path, ty) in [
-        ("/assets/room.js", "application/javascript; charset=utf-8"),
-        ("/assets/peerjs.min.js", "application/javascript; charset=utf-8"),
-        ("/assets/socket.io.min.js", "application/javascript; charset=utf-8"),
-        ("/assets/room.css", "text/css; charset=utf-8"),
-        ("/favicon.ico", "image/svg+xml"),
-    ] {
-        let asset = get(app.addr, path, &[]).await;
-        assert_eq!(asset.status, 200, "{path}");
-        assert_eq!(asset.header("content-type"), Some(ty), "{path}");
-        let etag = asset.header("etag").unwrap().to_owned();
-        let again = get(app.addr, path, &[("if-none-match", &etag)]).await;
-        assert_eq!(again.status, 304, "{path}");
-        assert!(again.body.is_empty());
-    }
-    let peerjs = get(app.addr, "/assets/peerjs.min.js", &[]).await;
-    assert!(peerjs.text().contains("window.Peer") || peerjs.text().contains(".Peer="), "the bundle exposes Peer");
-    assert_eq!(get(app.addr, "/assets/nope.js", &[]).await.status, 404);
-    assert_eq!(get(app.addr, "/assets/..%2FCargo.toml", &[]).await.status, 404);
+    page::assets_are_embedded_with_types_and_revalidation(app(&[]).await.addr).await;
 }
 
 #[tokio::test]
@@ -179,9 +110,7 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
 
 #[tokio::test]
 async fn healthz_answers_ok() {
-    let app = app(&[]).await;
-    let health = get(app.addr, "/healthz", &[]).await;
-    assert_eq!((health.status.as_u16(), health.text()), (200, "ok"));
+    page::healthz_answers_ok(app(&[]).await.addr).await;
 }
 
 #[tokio::test]
