@@ -23,6 +23,7 @@ use warp::{
 /// |---|---|
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
+/// | `GET /metrics` | the hub's counters, Prometheus text format |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
 /// | `GET /socket.io/socket.io.js` (and `.min.js`) | the socket.io-client build |
 /// | websocket `/rooms` | the rooms protocol (`lingua-signal-warp/PROTOCOL.md`) |
@@ -34,6 +35,8 @@ pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
     let page = Arc::new(PageConfig::new(options, Transport::WebSocket));
     let new_room = get_or_head().and(path::end()).map(pages::new_room);
     let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
+    let metrics_hub = hub.clone();
+    let metrics = get_or_head().and(warp::path!("metrics")).map(move || pages::metrics(&metrics_hub));
     let favicon = get_or_head()
         .and(warp::path!("favicon.ico"))
         .and(if_none_match())
@@ -55,6 +58,7 @@ pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
     let not_found = warp::any().map(pages::not_found_page);
     new_room
         .or(healthz)
+        .or(metrics)
         .or(favicon)
         .or(asset)
         .or(socket_io)

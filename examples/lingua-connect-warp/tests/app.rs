@@ -49,6 +49,11 @@ async fn assets_are_embedded_with_types_and_revalidation() {
 }
 
 #[tokio::test]
+async fn metrics_are_exposed() {
+    page::metrics_are_exposed(app(&[]).await.addr).await;
+}
+
+#[tokio::test]
 async fn healthz_answers_ok() {
     page::healthz_answers_ok(app(&[]).await.addr).await;
 }

@@ -58,9 +58,11 @@ impl App {
             .allow_discovery(options.peerjs_discovery);
         let signaling = Signaling::builder().config(config).peerjs(peerjs.clone()).build();
         let page = Arc::new(PageConfig::new(options, Transport::SocketIo));
+        let hub = signaling.hub().clone();
         let router = Router::new()
             .route("/", get(|| async { axum_response(pages::new_room()) }))
             .route("/healthz", get(|| async { "ok" }))
+            .route("/metrics", get(move || async move { axum_response(pages::metrics(&hub)) }))
             .route("/favicon.ico", get(|headers: HeaderMap| async move { asset(assets::FAVICON, &headers) }))
             .route(
                 "/assets/{name}",

@@ -109,6 +109,11 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
 }
 
 #[tokio::test]
+async fn metrics_are_exposed() {
+    page::metrics_are_exposed(app(&[]).await.addr).await;
+}
+
+#[tokio::test]
 async fn healthz_answers_ok() {
     page::healthz_answers_ok(app(&[]).await.addr).await;
 }
