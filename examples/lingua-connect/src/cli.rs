@@ -30,7 +30,7 @@ pub struct Options {
 
     /// ICE server URL handed to the page (stun:, turn: or turns:); repeat for
     /// several. Default: none, which works on one machine or a LAN.
-    #[arg(long = "ice-server", value_name = "URL", env = "LINGUA_ICE_SERVERS", value_delimiter = ',')]
+    #[arg(long = "ice-server", value_name = "URL", env = "LINGUA_ICE_SERVERS", value_delimiter = ',', value_parser = ice_url)]
     pub ice_servers: Vec<String>,
 
     /// Username for the turn:/turns: ICE servers.
@@ -62,5 +62,33 @@ impl Options {
         let mut options = Self::parse_from(["lingua-connect"]);
         options.addr = addr;
         options
+    }
+}
+
+/// Accepts what `RTCPeerConnection` takes as an ICE server URL, so a typo is
+/// refused at start-up instead of breaking every call in the browser.
+fn ice_url(url: &str) -> Result<String, String> {
+    let scheme_ok = ["stun:", "stuns:", "turn:", "turns:"].iter().any(|s| url.starts_with(s));
+    let host = url.split_once(':').map_or("", |(_, rest)| rest);
+    if !scheme_ok || host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{url:?} is not a stun:, stuns:, turn: or turns: URL (e.g. stun:stun.example.org:3478)"));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ice_urls_are_checked() {
+        for ok in ["stun:stun.example.org:3478", "turns:turn.example.org:5349?transport=tcp", "turn:10.0.0.1"] {
+            assert_eq!(ice_url(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["http://x", "stun:", "stun.example.org", "turn:a b", ""] {
+            assert!(ice_url(bad).is_err(), "{bad}");
+        }
+        let refused = Options::try_parse_from(["lingua-connect", "--ice-server", "example.org"]).unwrap_err();
+        assert!(refused.to_string().contains("not a stun:"), "{refused}");
     }
 }
