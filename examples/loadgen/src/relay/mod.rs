@@ -74,12 +74,18 @@ impl Life {
         mut phase: watch::Receiver<Phase>,
         done: mpsc::UnboundedSender<()>,
     ) -> Result<Peer, Error> {
-        let until = peer.open(&self.url, &mut phase, &done).await?;
+        peer.open(&self.url, &done).await?;
         if sender {
+            let until = match peer.idle_until(&mut phase, |p| matches!(p, Phase::Send { .. })).await? {
+                Phase::Send { until } => until,
+                _ => Instant::now(),
+            };
             peer.send(until, self.window, &self.filler).await?;
             let _ = done.send(());
             peer.idle_until(&mut phase, |p| *p == Phase::Stop).await?;
         } else {
+            // Straight to echoing: the first OFFER may come before this task
+            // sees the send phase begin.
             peer.echo(&mut phase).await?;
         }
         Ok(peer)

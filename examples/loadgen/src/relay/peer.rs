@@ -90,19 +90,11 @@ impl Peer {
         Self { id, other, ws, payload_len, heartbeat, tally: Tally { pair, ..Tally::default() } }
     }
 
-    /// Waits for OPEN, then for the send phase; returns its end.
-    pub(crate) async fn open(
-        &mut self,
-        url: &str,
-        phase: &mut watch::Receiver<Phase>,
-        done: &mpsc::UnboundedSender<()>,
-    ) -> Result<Instant, Error> {
+    /// Waits for OPEN and reports it on `done`.
+    pub(crate) async fn open(&mut self, url: &str, done: &mpsc::UnboundedSender<()>) -> Result<(), Error> {
         self.await_open(url).await?;
         let _ = done.send(());
-        match self.idle_until(phase, |p| matches!(p, Phase::Send { .. })).await? {
-            Phase::Send { until } => Ok(until),
-            _ => Ok(Instant::now()),
-        }
+        Ok(())
     }
 
     async fn await_open(&mut self, url: &str) -> Result<(), Error> {

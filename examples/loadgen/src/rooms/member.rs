@@ -45,6 +45,13 @@ pub(crate) struct Tally {
     pub anomalies: u64,
     /// The first few of them, described.
     pub anomaly_examples: Vec<String>,
+    /// `joined` replies that arrived after events which happened after the
+    /// join.
+    pub overtaken_replies: u64,
+    /// The events that overtook them.
+    pub early_events: u64,
+    /// The first few, described.
+    pub overtaken_examples: Vec<String>,
 }
 
 /// A frame from the server; unknown fields are ignored.
@@ -60,6 +67,17 @@ struct Incoming {
     message: Option<String>,
 }
 
+/// Where a member stands in its room.
+#[derive(Debug)]
+enum Presence {
+    Out,
+    /// `join` sent, `joined` not received yet: the events that arrive are
+    /// kept until the reply's `users` gives the room they apply to.
+    Joining(Vec<(Kind, u32)>),
+    /// In the room with these other members.
+    In(Vec<u32>),
+}
+
 /// One connected member.
 #[derive(Debug)]
 pub(crate) struct Member {
@@ -69,15 +87,14 @@ pub(crate) struct Member {
     pub ws: Stream,
     pub who: String,
     next_id: u64,
-    /// The other members present, while joined.
-    view: Option<Vec<u32>>,
+    presence: Presence,
     pub tally: Tally,
 }
 
 impl Member {
     pub(crate) fn new(room: u32, index: u32, room_id: String, ws: Stream) -> Self {
         let who = format!("{room_id} m{index}");
-        Self { room, index, room_id, ws, who, next_id: 0, view: None, tally: Tally::default() }
+        Self { room, index, room_id, ws, who, next_id: 0, presence: Presence::Out, tally: Tally::default() }
     }
 
     /// The member's whole life: join, churn (or listen), drain. Each phase's
@@ -119,6 +136,7 @@ impl Member {
 
     async fn join(&mut self) -> Result<(), Error> {
         let sent = Instant::now();
+        self.presence = Presence::Joining(Vec::new());
         let reply = self.request(json!({"type": "join", "room": self.room_id, "user": user_id(self.index)})).await?;
         self.tally.join_latency.record(sent.elapsed());
         self.expect_reply(&reply, "joined")?;
@@ -127,7 +145,16 @@ impl Member {
             present.push(self.member_index(user)?);
         }
         self.tally.ledger.expect(self.room, self.index, Kind::Connected, &present);
-        self.view = Some(present);
+        let early = match std::mem::replace(&mut self.presence, Presence::In(present)) {
+            Presence::Joining(early) => early,
+            _ => Vec::new(),
+        };
+        if !early.is_empty() {
+            self.overtaken(&early);
+        }
+        for (kind, actor) in early {
+            self.apply(kind, actor);
+        }
         self.tally.joins += 1;
         Ok(())
     }
@@ -137,7 +164,10 @@ impl Member {
         self.expect_reply(&reply, "left")?;
         // Every event before the leave arrived ahead of `left`, so the view
         // is the room as the server saw it at the leave.
-        let present = self.view.take().unwrap_or_default();
+        let present = match std::mem::replace(&mut self.presence, Presence::Out) {
+            Presence::In(present) => present,
+            _ => Vec::new(),
+        };
         self.tally.ledger.expect(self.room, self.index, Kind::Disconnected, &present);
         self.tally.leaves += 1;
         Ok(())
@@ -209,10 +239,17 @@ impl Member {
         }
         let actor = self.member_index(frame.user.as_deref().unwrap_or_default())?;
         self.tally.ledger.saw(self.room, self.index, actor, kind);
-        let Some(view) = self.view.as_mut() else {
-            self.anomaly(format!("{} of m{actor} while not in the room", kind.as_str()));
-            return Ok(());
-        };
+        match &mut self.presence {
+            Presence::In(_) => self.apply(kind, actor),
+            Presence::Joining(early) => early.push((kind, actor)),
+            Presence::Out => self.anomaly(format!("{} of m{actor} while not in the room", kind.as_str())),
+        }
+        Ok(())
+    }
+
+    /// Applies an event to the view of the room, checking it makes sense.
+    fn apply(&mut self, kind: Kind, actor: u32) {
+        let Presence::In(view) = &mut self.presence else { return };
         let position = view.iter().position(|&m| m == actor);
         match (kind, position) {
             (Kind::Connected, None) => view.push(actor),
@@ -222,7 +259,20 @@ impl Member {
             (Kind::Connected, Some(_)) => self.anomaly(format!("user-connected of m{actor}, already present")),
             (Kind::Disconnected, None) => self.anomaly(format!("user-disconnected of m{actor}, not present")),
         }
-        Ok(())
+    }
+
+    /// Events arrived ahead of the `joined` reply. Being out of the room
+    /// until the join was handled, the member can only have been told about
+    /// changes after it: the reply was overtaken, against PROTOCOL.md §2.3.
+    /// The view stays exact (`users`, then these events), so the counts
+    /// remain checkable; the ordering fault is reported on its own.
+    fn overtaken(&mut self, early: &[(Kind, u32)]) {
+        self.tally.overtaken_replies += 1;
+        self.tally.early_events += early.len() as u64;
+        if self.tally.overtaken_examples.len() < 3 {
+            let events: Vec<String> = early.iter().map(|(k, a)| format!("{} m{a}", k.as_str())).collect();
+            self.tally.overtaken_examples.push(format!("{}: before joined: {}", self.who, events.join(", ")));
+        }
     }
 
     fn expect_reply(&self, reply: &Incoming, kind: &str) -> Result<(), Error> {

@@ -82,10 +82,18 @@ fn merge(members: &mut [Member]) -> Tally {
         all.joins += tally.joins;
         all.leaves += tally.leaves;
         all.anomalies += tally.anomalies;
-        let room = 10usize.saturating_sub(all.anomaly_examples.len());
-        all.anomaly_examples.extend(tally.anomaly_examples.into_iter().take(room));
+        take_some(&mut all.anomaly_examples, tally.anomaly_examples);
+        all.overtaken_replies += tally.overtaken_replies;
+        all.early_events += tally.early_events;
+        take_some(&mut all.overtaken_examples, tally.overtaken_examples);
     }
     all
+}
+
+/// Keeps the first ten examples.
+fn take_some(kept: &mut Vec<String>, more: Vec<String>) {
+    let room = 10usize.saturating_sub(kept.len());
+    kept.extend(more.into_iter().take(room));
 }
 
 /// `url` with `?v=1` unless it already has a query.

@@ -50,6 +50,14 @@ pub struct RoomsReport {
     pub mismatches: u64,
     /// The first few, described.
     pub mismatch_examples: Vec<String>,
+    /// `joined` replies that arrived after events which happened after the
+    /// join, against PROTOCOL.md §2.3 (the counts are still checked exactly:
+    /// such events are applied after the reply's `users`).
+    pub overtaken_replies: u64,
+    /// The events that overtook them.
+    pub early_events: u64,
+    /// The first few, described.
+    pub overtaken_examples: Vec<String>,
 }
 
 impl RoomsReport {
@@ -77,14 +85,18 @@ impl RoomsReport {
             expected_events: tally.ledger.expected(),
             mismatches: wrong.len() as u64 + tally.anomalies,
             mismatch_examples: examples,
+            overtaken_replies: tally.overtaken_replies,
+            early_events: tally.early_events,
+            overtaken_examples: tally.overtaken_examples,
         }
     }
 
     /// Whether every member saw each change of the others exactly once, in
-    /// an order consistent with the room.
+    /// an order consistent with the room, and every `joined` reply came
+    /// before the events that happened after the join.
     #[must_use]
     pub fn passed(&self) -> bool {
-        self.mismatches == 0
+        self.mismatches == 0 && self.overtaken_replies == 0
     }
 }
 
@@ -112,11 +124,21 @@ impl fmt::Display for RoomsReport {
             "  {:<14}{:.0}/s ({} delivered, {} expected)",
             "events", self.events_per_sec, self.events, self.expected_events
         )?;
-        if self.passed() {
-            writeln!(f, "  {:<14}OK: every change seen exactly once by every member present", "check")
+        if self.mismatches == 0 {
+            writeln!(f, "  {:<14}OK: every change seen exactly once by every member present", "check")?;
         } else {
             writeln!(f, "  {:<14}MISMATCH: {} wrong counts or broken guarantees", "check", self.mismatches)?;
-            self.mismatch_examples.iter().try_for_each(|e| writeln!(f, "    {e}"))
+            self.mismatch_examples.iter().try_for_each(|e| writeln!(f, "    {e}"))?;
+        }
+        if self.overtaken_replies == 0 {
+            writeln!(f, "  {:<14}OK: no joined reply overtaken by a later event", "order")
+        } else {
+            let what = format!(
+                "MISMATCH: {} joined replies came after {} events that happened after the join (PROTOCOL.md 2.3)",
+                self.overtaken_replies, self.early_events
+            );
+            writeln!(f, "  {:<14}{what}", "order")?;
+            self.overtaken_examples.iter().try_for_each(|e| writeln!(f, "    {e}"))
         }
     }
 }
