@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt, TryStreamExt, stream};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
+    MaybeTlsStream, WebSocketStream, connect_async_with_config,
     tungstenite::{self, Message, Utf8Bytes},
 };
 
@@ -24,7 +24,9 @@ pub const WAIT: Duration = Duration::from_secs(10);
 ///
 /// [`Error::Connect`] naming the URL, or [`Error::Timeout`].
 pub async fn connect(url: &str) -> Result<Stream, Error> {
-    match tokio::time::timeout(WAIT, connect_async(url)).await {
+    // TCP_NODELAY, as browsers set it: with Nagle on, small frames would
+    // wait for the server's delayed ACKs and the latencies would be ours.
+    match tokio::time::timeout(WAIT, connect_async_with_config(url, None, true)).await {
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(e)) => Err(Error::Connect { url: url.to_owned(), reason: describe(&e) }),
         Err(_) => Err(Error::Timeout { what: format!("websocket handshake with {url}"), wait: WAIT }),
