@@ -1,0 +1,155 @@
+//! Command-line flags: one subcommand per scenario.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Load generator for a running lingua-signal server (lingua-connect or
+/// lingua-connect-warp).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "loadgen", version, about)]
+pub struct Cli {
+    /// Print the report as one JSON object instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// The scenario to run.
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+/// The scenarios.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Scenario {
+    /// Raw-websocket rooms (protocol v1): join, then churn leave/rejoin,
+    /// counting user-connected / user-disconnected events.
+    Rooms(RoomsArgs),
+    /// PeerJS relay: pairs of peers exchanging OFFER / ANSWER round trips.
+    Relay(RelayArgs),
+}
+
+/// Flags of the `rooms` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct RoomsArgs {
+    /// The rooms websocket URL (`?v=1` is added unless the URL has a query).
+    #[arg(long, default_value = "ws://127.0.0.1:3000/rooms")]
+    pub url: String,
+
+    /// Number of rooms.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rooms: u32,
+
+    /// Members per room (the server's room size limit must allow it).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub members: u32,
+
+    /// How long the churn lasts, e.g. `10s`, `500ms`, `2m`.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Fraction of each room's members that leave and rejoin in a loop
+    /// (0 to 1, rounded to a whole number of members).
+    #[arg(long, default_value_t = 0.2, value_parser = parse_fraction)]
+    pub churn: f64,
+
+    /// Pause of each churning member between a rejoin and its next leave
+    /// (`0ms`: as fast as replies come back).
+    #[arg(long, default_value = "0ms", value_parser = parse_duration)]
+    pub pause: Duration,
+
+    /// How many websocket handshakes are in flight at once while connecting.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+}
+
+/// Flags of the `relay` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct RelayArgs {
+    /// The PeerJS websocket URL, without query (`key`, `id` and `token` are
+    /// added).
+    #[arg(long, default_value = "ws://127.0.0.1:3000/peerjs/peerjs")]
+    pub url: String,
+
+    /// The PeerJS key the server expects.
+    #[arg(long, default_value = "peerjs")]
+    pub key: String,
+
+    /// Number of peer pairs (`lg-a-N` sends to `lg-b-N`).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub pairs: u32,
+
+    /// How long the senders keep sending, e.g. `10s`.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Bytes of filler in each OFFER's payload.
+    #[arg(long, default_value_t = 2048)]
+    pub payload: usize,
+
+    /// Most OFFERs a sender has in flight (sent, not yet answered). Keep it
+    /// well below the server's outbound queue (256 frames by default).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub window: u32,
+
+    /// How many websocket handshakes are in flight at once while connecting.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+}
+
+/// Parses `250ms`, `10s`, `2m`, or a bare number of seconds (`1.5`).
+///
+/// # Errors
+///
+/// A message naming the accepted forms.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?}; use ms, s or m")),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a duration like 10s or 500ms"))?;
+    Duration::try_from_secs_f64(value * scale).map_err(|e| format!("{text:?}: {e}"))
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{text:?} is not a fraction between 0 and 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_the_usual_units() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("10h").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn the_churn_fraction_stays_between_zero_and_one() {
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert!(parse_fraction("1.5").is_err());
+        assert!(parse_fraction("x").is_err());
+    }
+
+    #[test]
+    fn the_flags_parse() {
+        let cli = Cli::parse_from(["loadgen", "rooms", "--rooms", "3", "--json"]);
+        assert!(cli.json);
+        assert!(matches!(cli.scenario, Scenario::Rooms(RoomsArgs { rooms: 3, members: 10, .. })));
+    }
+}

@@ -1,0 +1,62 @@
+//! What can stop a run, and the exit code each maps to.
+
+use std::time::Duration;
+
+/// Why a scenario could not run to its end. A run that ends but finds wrong
+/// counts is not an error: its report says MISMATCH.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The websocket handshake with the server failed (refused, wrong path,
+    /// bad URL, …).
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL tried.
+        url: String,
+        /// What went wrong, for humans.
+        reason: String,
+    },
+    /// The server did not answer in time.
+    #[error("{what}: no answer within {wait:?}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        wait: Duration,
+    },
+    /// The server closed the connection, or broke it, in the middle of the
+    /// run.
+    #[error("{who}: connection lost: {reason}")]
+    Disconnected {
+        /// Which client.
+        who: String,
+        /// The close code and reason, or the transport error.
+        reason: String,
+    },
+    /// The server sent something the protocol does not allow here.
+    #[error("{who}: unexpected frame from the server: {detail}")]
+    Protocol {
+        /// Which client.
+        who: String,
+        /// What arrived.
+        detail: String,
+    },
+    /// A bug in loadgen itself.
+    #[error("loadgen: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The process exit code: 2 when the server could not be reached at all,
+    /// 3 when the run broke down later.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Connect { .. } => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// Exit code of a run that ended but failed its correctness check.
+pub const MISMATCH_EXIT: u8 = 1;

@@ -1,0 +1,104 @@
+//! loadgen: a load generator for a running lingua-signal server, used by the
+//! benchmarks. A library so tests can run the scenarios in-process;
+//! `main.rs` is the command-line front end.
+//!
+//! | scenario | what it drives | checks |
+//! |---|---|---|
+//! | [`rooms`] | rooms × members raw-websocket clients (`PROTOCOL.md`, v1) joining, then leaving and rejoining in a loop | every `user-connected` / `user-disconnected` reaches each member present exactly once |
+//! | [`relay`] | PeerJS peer pairs exchanging OFFER / ANSWER round trips | every OFFER arrives once, in order, with `src` set by the server, and is answered |
+
+pub mod cli;
+pub mod error;
+mod phase;
+pub mod relay;
+pub mod rooms;
+pub mod stats;
+pub mod ws;
+
+pub use cli::{Cli, RelayArgs, RoomsArgs, Scenario};
+pub use error::{Error, MISMATCH_EXIT};
+pub use relay::RelayReport;
+pub use rooms::RoomsReport;
+
+/// A report of either scenario.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Report {
+    /// From [`rooms::run`].
+    Rooms(RoomsReport),
+    /// From [`relay::run`].
+    Relay(RelayReport),
+}
+
+impl Report {
+    /// Whether the run's correctness check passed.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        match self {
+            Self::Rooms(r) => r.passed(),
+            Self::Relay(r) => r.passed(),
+        }
+    }
+
+    /// The report as one JSON object, with the scenario's name under
+    /// `scenario`.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let (name, mut value) = match self {
+            Self::Rooms(r) => ("rooms", serde_json::to_value(r)),
+            Self::Relay(r) => ("relay", serde_json::to_value(r)),
+        };
+        // The reports hold only numbers and strings, so they always serialize.
+        if let Ok(serde_json::Value::Object(fields)) = &mut value {
+            fields.insert("scenario".into(), name.into());
+            fields.insert("passed".into(), self.passed().into());
+        }
+        value.map(|v| v.to_string()).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rooms(r) => r.fmt(f),
+            Self::Relay(r) => r.fmt(f),
+        }
+    }
+}
+
+/// Runs the scenario `scenario` names.
+///
+/// # Errors
+///
+/// See [`rooms::run`] and [`relay::run`].
+pub async fn run(scenario: &Scenario) -> Result<Report, Error> {
+    match scenario {
+        Scenario::Rooms(args) => rooms::run(args).await.map(Report::Rooms),
+        Scenario::Relay(args) => relay::run(args).await.map(Report::Relay),
+    }
+}
+
+/// A random number, for room names and PeerJS tokens (not for secrets).
+pub(crate) fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_debug<T: Send + Sync + std::fmt::Debug>() {}
+
+    #[test]
+    fn public_types_are_send_sync_and_debug() {
+        assert_send_sync_debug::<Report>();
+        assert_send_sync_debug::<Error>();
+        assert_send_sync_debug::<Cli>();
+    }
+
+    #[test]
+    fn random_numbers_differ() {
+        assert_ne!(random_u64(), random_u64());
+    }
+}
