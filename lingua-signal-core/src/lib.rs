@@ -19,7 +19,7 @@ pub use frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
 pub use hub::{Event, Hub};
 pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use outbox::{CloseReason, Inbox};
+pub use outbox::{CloseReason, Inbox, Mark};
 pub use relay::{MAX_TOKEN_LEN, PeerSession, RegisterError, error_frame};
 pub use room::{ConnId, Connection, JoinError, LeaveError};
 

@@ -7,7 +7,10 @@
 //! adapter's [`Inbox::recv`] drains what was queued and then returns `None`;
 //! [`Inbox::close_reason`] then says why.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicU64, Ordering},
+};
 
 use tokio::sync::mpsc;
 
@@ -56,17 +59,35 @@ pub(crate) enum Push {
     Gone,
 }
 
+/// A position in a connection's stream of items: everything queued to it
+/// before some operation. [`Inbox::take_until`] hands out exactly the items
+/// before a mark, so an adapter can write a reply after the events that
+/// preceded the request, and before the events that followed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Mark(u64);
+
 /// The hub's sending half of a connection's queue.
 #[derive(Debug)]
 pub(crate) struct Outbox<T> {
     tx: mpsc::Sender<T>,
     reason: Arc<OnceLock<CloseReason>>,
+    /// Items queued so far. Written and read under the hub's lock, so a
+    /// mark taken there counts exactly the items queued before it.
+    pushed: AtomicU64,
 }
 
 impl<T> Outbox<T> {
+    /// The position after everything queued so far.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark(self.pushed.load(Ordering::Relaxed))
+    }
+
     pub(crate) fn push(&self, item: T) -> Push {
         match self.tx.try_send(item) {
-            Ok(()) => Push::Sent,
+            Ok(()) => {
+                self.pushed.fetch_add(1, Ordering::Relaxed);
+                Push::Sent
+            }
             Err(mpsc::error::TrySendError::Full(_)) => Push::Full,
             Err(mpsc::error::TrySendError::Closed(_)) => Push::Gone,
         }
@@ -85,18 +106,42 @@ impl<T> Outbox<T> {
 pub struct Inbox<T> {
     rx: mpsc::Receiver<T>,
     reason: Arc<OnceLock<CloseReason>>,
+    received: u64,
 }
 
 impl<T> Inbox<T> {
     /// The next item, or `None` once the hub has closed this connection and
     /// everything queued before that was handed out.
     pub async fn recv(&mut self) -> Option<T> {
-        self.rx.recv().await
+        let item = self.rx.recv().await;
+        self.count(item)
     }
 
     /// The next item if one is queued, without waiting.
     pub fn try_recv(&mut self) -> Option<T> {
-        self.rx.try_recv().ok()
+        let item = self.rx.try_recv().ok();
+        self.count(item)
+    }
+
+    /// The items queued before `mark` that have not been handed out yet, in
+    /// order; none of those queued after it. They are all in the queue
+    /// already, so this never waits.
+    pub fn take_until(&mut self, mark: Mark) -> Vec<T> {
+        let mut items = Vec::new();
+        while self.received < mark.0 {
+            match self.try_recv() {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+        items
+    }
+
+    fn count(&mut self, item: Option<T>) -> Option<T> {
+        if item.is_some() {
+            self.received += 1;
+        }
+        item
     }
 
     /// Why the hub closed this connection, once it has.
@@ -110,7 +155,7 @@ impl<T> Inbox<T> {
 pub(crate) fn pair<T>(capacity: usize) -> (Outbox<T>, Inbox<T>) {
     let (tx, rx) = mpsc::channel(capacity.max(1));
     let reason = Arc::new(OnceLock::new());
-    (Outbox { tx, reason: reason.clone() }, Inbox { rx, reason })
+    (Outbox { tx, reason: reason.clone(), pushed: AtomicU64::new(0) }, Inbox { rx, reason, received: 0 })
 }
 
 #[cfg(test)]
@@ -130,6 +175,20 @@ mod tests {
         assert_eq!(inbox.recv().await, Some(2));
         assert_eq!(inbox.recv().await, None);
         assert_eq!(inbox.close_reason(), Some(CloseReason::SlowConsumer));
+    }
+
+    #[test]
+    fn take_until_hands_out_exactly_what_came_before_the_mark() {
+        let (outbox, mut inbox) = pair(8);
+        outbox.push(1);
+        outbox.push(2);
+        assert_eq!(inbox.try_recv(), Some(1));
+        outbox.push(3);
+        let mark = outbox.mark();
+        outbox.push(4);
+        assert_eq!(inbox.take_until(mark), [2, 3]);
+        assert_eq!(inbox.take_until(mark), Vec::<i32>::new());
+        assert_eq!(inbox.try_recv(), Some(4));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::{collections::HashMap, sync::atomic::Ordering::Relaxed};
 use crate::{
     CloseReason, Event, Hub, Inbox, PeerId, RoomId,
     metrics::{Metrics, inc},
-    outbox::{Outbox, Push, pair},
+    outbox::{Mark, Outbox, Push, pair},
 };
 
 /// Identifies a connection within its hub.
@@ -128,6 +128,12 @@ impl RoomState {
 
     pub(crate) fn room_members(&self, room: &RoomId) -> Vec<PeerId> {
         self.rooms.get(room).map(|m| m.iter().map(|(_, u)| u.clone()).collect()).unwrap_or_default()
+    }
+
+    /// The inbox position of `id` now (the default for a closed connection,
+    /// which has nothing more to hand out anyway).
+    fn mark(&self, id: ConnId) -> Mark {
+        self.conns.get(&id).map(|c| c.outbox.mark()).unwrap_or_default()
     }
 
     fn gauges(&self, m: &Metrics) {
@@ -342,7 +348,23 @@ impl Connection {
     /// connection is in the room under another id or in too many rooms, the
     /// server is at its room limit, or the connection is closed.
     pub fn join(&self, room: &RoomId, user: &PeerId) -> Result<Vec<PeerId>, JoinError> {
-        let result = self.hub.with_rooms(|state, ctx| state.join(ctx, self.id, room, user));
+        self.join_marked(room, user).map(|(users, _)| users)
+    }
+
+    /// [`Connection::join`], also returning the [`Mark`] of this connection's
+    /// inbox at the moment of the join: the events before it happened before
+    /// the join, the ones after it happened after. An adapter writes
+    /// [`Inbox::take_until`] the mark, then the join's reply, so the client
+    /// never hears of a later change before the reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::join`].
+    pub fn join_marked(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        let result = self.hub.with_rooms(|state, ctx| {
+            let users = state.join(ctx, self.id, room, user)?;
+            Ok((users, state.mark(self.id)))
+        });
         match &result {
             Ok(_) => tracing::debug!(conn = %self.id, %room, %user, "joined"),
             Err(error) => {
@@ -359,7 +381,27 @@ impl Connection {
     ///
     /// [`LeaveError::NotJoined`] when this connection is not in `room`.
     pub fn leave(&self, room: &RoomId) -> Result<(), LeaveError> {
-        self.hub.with_rooms(|state, ctx| state.leave(ctx, self.id, room))
+        self.leave_marked(room).map(drop)
+    }
+
+    /// [`Connection::leave`], also returning the inbox [`Mark`] at the
+    /// moment of leaving (see [`Connection::join_marked`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Connection::leave`].
+    pub fn leave_marked(&self, room: &RoomId) -> Result<Mark, LeaveError> {
+        self.hub.with_rooms(|state, ctx| {
+            state.leave(ctx, self.id, room)?;
+            Ok(state.mark(self.id))
+        })
+    }
+
+    /// The inbox [`Mark`] now: the position after every event queued to
+    /// this connection so far.
+    #[must_use]
+    pub fn mark(&self) -> Mark {
+        self.hub.lock_rooms().mark(self.id)
     }
 
     /// The rooms this connection is in, with the user id used in each.

@@ -224,3 +224,23 @@ fn events_arrive_in_order_per_recipient() {
     }
     assert_eq!(drain(&mut to_w), expected);
 }
+
+#[test]
+fn a_join_mark_separates_earlier_events_from_later_ones() {
+    let hub = Hub::default();
+    let (a, mut to_a) = hub.connect();
+    let (b, _to_b) = hub.connect();
+    let (c, _to_c) = hub.connect();
+    a.join(&room("r1"), &user("a")).unwrap();
+    b.join(&room("r1"), &user("b")).unwrap(); // queued to a before its next join
+    let (users, mark) = a.join_marked(&room("r2"), &user("a")).unwrap();
+    assert!(users.is_empty());
+    c.join(&room("r1"), &user("c")).unwrap(); // after the join: not before the mark
+    assert_eq!(to_a.take_until(mark), [connected("r1", "b")]);
+    assert_eq!(drain(&mut to_a), [connected("r1", "c")]);
+    b.join(&room("r2"), &user("b")).unwrap();
+    let mark = a.leave_marked(&room("r2")).unwrap();
+    c.leave(&room("r1")).unwrap();
+    assert_eq!(to_a.take_until(mark), [connected("r2", "b")]);
+    assert_eq!(drain(&mut to_a), [disconnected("r1", "c")]);
+}

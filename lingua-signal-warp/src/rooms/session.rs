@@ -4,15 +4,16 @@
 //! Invariants:
 //! - everything is written by this one task, so frames leave in the order
 //!   they are produced;
-//! - before a reply is written, every event already queued for this
-//!   connection is written, so a reply never overtakes an earlier change;
+//! - a reply is written after the events queued before its request took
+//!   effect (up to the hub's [`Mark`]) and before those queued after, so it
+//!   neither overtakes an earlier change nor trails a later one;
 //! - the connection leaves its rooms before any close handshake, so the
 //!   others never wait for a dead client.
 
 use std::ops::ControlFlow;
 
 use futures::{SinkExt, StreamExt};
-use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox};
+use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox, Mark};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 use warp::ws::{Message, WebSocket};
 
@@ -107,28 +108,39 @@ impl Session {
 
     async fn on_text(&mut self, text: &str) -> Step {
         let Incoming { id, request } = Incoming::parse(text);
-        let reply = match request.and_then(|request| self.perform(request, id)) {
-            Ok(reply) => reply,
-            Err(error) => error.to_outgoing(id),
-        };
-        self.reply(reply).await
+        match request.and_then(|request| self.perform(request, id)) {
+            Ok((reply, mark)) => self.reply_at(reply, mark).await,
+            Err(error) => self.reply(error.to_outgoing(id)).await,
+        }
     }
 
-    fn perform(&self, request: Request, id: Option<u64>) -> Result<Outgoing, RequestError> {
+    /// Runs a request; the [`Mark`] is the inbox position at the moment it
+    /// took effect.
+    fn perform(&self, request: Request, id: Option<u64>) -> Result<(Outgoing, Mark), RequestError> {
         Ok(match request {
-            Request::Join { room, user } => Outgoing::Joined { users: self.conn.join(&room, &user)?, room, id },
-            Request::Leave { room } => {
-                self.conn.leave(&room)?;
-                Outgoing::Left { room, id }
+            Request::Join { room, user } => {
+                let (users, mark) = self.conn.join_marked(&room, &user)?;
+                (Outgoing::Joined { users, room, id }, mark)
             }
-            Request::Ping => Outgoing::Pong { id },
+            Request::Leave { room } => {
+                let mark = self.conn.leave_marked(&room)?;
+                (Outgoing::Left { room, id }, mark)
+            }
+            Request::Ping => (Outgoing::Pong { id }, self.conn.mark()),
         })
     }
 
-    /// Writes the events queued so far, then `reply` (see the module's
-    /// invariants).
+    /// Writes `reply` after the events queued so far (for requests that
+    /// change nothing).
     async fn reply(&mut self, reply: Outgoing) -> Step {
-        while let Some(event) = self.inbox.try_recv() {
+        let mark = self.conn.mark();
+        self.reply_at(reply, mark).await
+    }
+
+    /// Writes the events queued before `mark`, then `reply`; events queued
+    /// after it stay in the inbox for later (see the module's invariants).
+    async fn reply_at(&mut self, reply: Outgoing, mark: Mark) -> Step {
+        for event in self.inbox.take_until(mark) {
             self.write_event(event).await?;
         }
         self.send(Message::text(reply.to_json())).await
