@@ -15,7 +15,10 @@ mod request;
 use std::{
     fmt::Display,
     pin::Pin,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use lingua_signal_core::{Connection, Event, Hub, Inbox};
@@ -36,13 +39,28 @@ pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
 }
 
 /// What the adapter keeps per socket, in its extensions.
+///
+/// Order of what the socket is sent: whoever writes to it (the forwarding
+/// task with an event, a request handler with events and then its reply)
+/// holds the `inbox` lock while taking and writing, and a request holds it
+/// from before its hub call until its reply is written. So a reply follows
+/// exactly the events that happened before the request took effect, and
+/// precedes every later one, as with the Node original's single thread.
 #[derive(Debug)]
 pub(crate) struct Member {
     conn: Connection,
-    /// Until the forwarding task takes it.
-    inbox: Mutex<Option<Inbox<Event>>>,
+    inbox: Mutex<Inbox<Event>>,
+    forwarding: AtomicBool,
     span: Span,
     counters: Arc<Counters>,
+}
+
+impl Member {
+    /// The inbox, for taking and writing events (see the type's docs).
+    fn inbox(&self) -> MutexGuard<'_, Inbox<Event>> {
+        // Poisoning only means a writer panicked; the queue itself is intact.
+        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Opens each socket's core connection, registers its handlers, and starts
@@ -75,10 +93,9 @@ impl ConnectHandler<LocalAdapter, ()> for OnConnect {
             // Closed while connecting, after the disconnect handler's chance.
             return release(&socket, "closed while connecting");
         }
-        let inbox = member.inbox.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(inbox) = inbox {
+        if !member.forwarding.swap(true, Ordering::Relaxed) {
             let span = member.span.clone();
-            tokio::spawn(forward::run(socket, inbox, member).instrument(span));
+            tokio::spawn(forward::run(socket, member.clone()).instrument(span));
         }
     }
 }
@@ -92,8 +109,14 @@ impl OnConnect {
         // the usual filters.
         let span = tracing::info_span!("socketio", sid = %socket.id, conn = %conn.id());
         tracing::debug!(parent: &span, transport = ?socket.transport_type(), "connected");
-        let inbox = Mutex::new(Some(inbox));
-        socket.extensions.insert(Arc::new(Member { conn, inbox, span, counters: self.counters.clone() }));
+        let member = Member {
+            conn,
+            inbox: Mutex::new(inbox),
+            forwarding: AtomicBool::new(false),
+            span,
+            counters: self.counters.clone(),
+        };
+        socket.extensions.insert(Arc::new(member));
         socket.on(request::JOIN_ROOM.event, request::JOIN_ROOM);
         socket.on(request::LEAVE_ROOM.event, request::LEAVE_ROOM);
         socket.on_disconnect(OnDisconnect);

@@ -117,6 +117,12 @@ impl<T> Inbox<T> {
         self.count(item)
     }
 
+    /// Polls for the next item, as [`Inbox::recv`] awaits it: for an adapter
+    /// that must hold a lock of its own while it takes an item and writes it.
+    pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
+        self.rx.poll_recv(cx).map(|item| self.count(item))
+    }
+
     /// The next item if one is queued, without waiting.
     pub fn try_recv(&mut self) -> Option<T> {
         let item = self.rx.try_recv().ok();

@@ -1,9 +1,9 @@
 //! The per-socket task that writes the core connection's events to the
 //! socket.
 
-use std::sync::Arc;
+use std::{future::poll_fn, sync::Arc, task::Poll};
 
-use lingua_signal_core::{Event, Inbox};
+use lingua_signal_core::Event;
 use socketioxide::{SendError, SocketError, socket::Socket};
 
 use super::Member;
@@ -19,17 +19,37 @@ const USER_DISCONNECTED: &str = "user-disconnected";
 /// Ends when the inbox ends. When the hub ended it (slow consumer, shutdown)
 /// the socket is disconnected too, so the client knows it is out of its
 /// rooms.
-pub(super) async fn run(socket: Arc<Socket>, mut inbox: Inbox<Event>, member: Arc<Member>) {
-    while let Some(event) = inbox.recv().await {
-        match emit(&socket, &event) {
-            Ok(()) => {}
-            Err(SendError::Socket(SocketError::Closed)) => return,
-            Err(error) => return send_failed(socket, &member, &error),
+pub(super) async fn run(socket: Arc<Socket>, member: Arc<Member>) {
+    // Each event is taken and written under the member's inbox lock, so a
+    // request's reply cannot slip between them (see `Member`).
+    let next = || {
+        poll_fn(|cx| match member.inbox().poll_recv(cx) {
+            Poll::Ready(Some(event)) => Poll::Ready(Some(write(&socket, &member, &event))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        })
+    };
+    while let Some(open) = next().await {
+        if !open {
+            return;
         }
     }
-    if let Some(reason) = inbox.close_reason() {
+    let reason = member.inbox().close_reason();
+    if let Some(reason) = reason {
         tracing::debug!(%reason, "hub closed the connection, disconnecting the socket");
         disconnect(socket, &member);
+    }
+}
+
+/// Writes one event; `false` once the socket is closed or given up on.
+pub(super) fn write(socket: &Arc<Socket>, member: &Member, event: &Event) -> bool {
+    match emit(socket, event) {
+        Ok(()) => true,
+        Err(SendError::Socket(SocketError::Closed)) => false,
+        Err(error) => {
+            send_failed(socket.clone(), member, &error);
+            false
+        }
     }
 }
 

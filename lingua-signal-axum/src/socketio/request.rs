@@ -3,7 +3,7 @@
 
 use std::{fmt, sync::Arc};
 
-use lingua_signal_core::{PeerId, RoomId};
+use lingua_signal_core::{Mark, PeerId, RoomId};
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::{Value as Json, json};
 use socketioxide::{
@@ -13,7 +13,7 @@ use socketioxide::{
     socket::Socket,
 };
 
-use super::Member;
+use super::{Member, forward};
 use crate::Refusal;
 
 /// One client request: its event name, the arguments it takes and what it
@@ -28,8 +28,14 @@ use crate::Refusal;
 pub(super) struct Request {
     pub(super) event: &'static str,
     expected: &'static str,
-    run: fn(&Member, &[Json]) -> Result<Json, Refusal>,
+    /// The request's effect: its reply, and the inbox mark at the moment it
+    /// took effect.
+    run: fn(&Member, &[Json]) -> Outcome,
 }
+
+/// A request's reply body and the inbox [`Mark`] when it took effect, or
+/// its refusal.
+type Outcome = Result<(Json, Mark), Refusal>;
 
 /// `join-room(roomId, userId)` → `{ ok: true, users: [...] }`.
 pub(super) const JOIN_ROOM: Request =
@@ -38,20 +44,20 @@ pub(super) const JOIN_ROOM: Request =
 /// `leave-room(roomId)` → `{ ok: true }`.
 pub(super) const LEAVE_ROOM: Request = Request { event: "leave-room", expected: "(roomId: string)", run: leave };
 
-fn join(member: &Member, args: &[Json]) -> Result<Json, Refusal> {
+fn join(member: &Member, args: &[Json]) -> Outcome {
     let [Json::String(room), Json::String(user)] = args else { return Err(JOIN_ROOM.bad_arguments()) };
     let room = RoomId::new(room).map_err(Refusal::InvalidRoomId)?;
     let user = PeerId::new(user).map_err(Refusal::InvalidUserId)?;
-    let users = member.conn.join(&room, &user)?;
-    Ok(json!({ "ok": true, "users": users }))
+    let (users, mark) = member.conn.join_marked(&room, &user)?;
+    Ok((json!({ "ok": true, "users": users }), mark))
 }
 
-fn leave(member: &Member, args: &[Json]) -> Result<Json, Refusal> {
+fn leave(member: &Member, args: &[Json]) -> Outcome {
     let [Json::String(room)] = args else { return Err(LEAVE_ROOM.bad_arguments()) };
     let room = RoomId::new(room).map_err(Refusal::InvalidRoomId)?;
-    member.conn.leave(&room)?;
+    let mark = member.conn.leave_marked(&room)?;
     tracing::debug!(%room, "left");
-    Ok(json!({ "ok": true }))
+    Ok((json!({ "ok": true }), mark))
 }
 
 impl Request {
@@ -66,11 +72,22 @@ impl MessageHandler<LocalAdapter, ()> for Request {
         let Some(member) = socket.extensions.get::<Arc<Member>>() else { return };
         let _entered = member.span.enter();
         let ack = ack_id.map(|_| ack_sender(&socket, &mut data, &ack_id));
+        // Held from before the hub call until the reply is written (see
+        // `Member`): the events before the request's mark go out first, the
+        // reply next, later events after it.
+        let mut inbox = member.inbox();
         let outcome = match TryData::<Args>::from_message_parts(&socket, &mut data, &ack_id) {
             Ok(TryData(Ok(Args(args)))) => (self.run)(&member, &args),
             _ => Err(self.bad_arguments()),
         };
-        reply(&socket, &member, ack, outcome);
+        let mark = outcome.as_ref().map_or_else(|_| member.conn.mark(), |(_, mark)| *mark);
+        for event in inbox.take_until(mark) {
+            if !forward::write(&socket, &member, &event) {
+                return;
+            }
+        }
+        reply(&socket, &member, ack, outcome.map(|(body, _)| body));
+        drop(inbox);
     }
 }
 
