@@ -150,6 +150,11 @@ fn serve_connection<S, B>(
     S: HttpService<B>,
     B: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
 {
+    // Signaling frames are small and latency matters more than packing them:
+    // no Nagle delay (browsers set the same on their side).
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%peer, %error, "cannot set TCP_NODELAY");
+    }
     let service = TowerToHyperService::new(service);
     let builder = auto::Builder::new(TokioExecutor::new());
     match tls {
