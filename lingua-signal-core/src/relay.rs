@@ -339,6 +339,28 @@ impl PeerSession {
         }
     }
 
+    /// Parses one text frame (bounded by
+    /// [`Config::max_message_bytes`](crate::Config::max_message_bytes)) and
+    /// acts on it with [`PeerSession::handle`].
+    ///
+    /// # Errors
+    ///
+    /// The [`FrameError`](crate::FrameError) of a frame that cannot be used;
+    /// it is counted as dropped and changes nothing. Adapters ignore it: an
+    /// ERROR frame would make the stock client give up its peer.
+    pub fn handle_text(&self, text: &str) -> Result<(), crate::FrameError> {
+        match ClientFrame::parse(text, self.hub.inner.config.message_bytes()) {
+            Ok(frame) => {
+                self.handle(frame);
+                Ok(())
+            }
+            Err(error) => {
+                inc(&self.hub.inner.metrics.dropped);
+                Err(error)
+            }
+        }
+    }
+
     /// Sends `payload` as a `kind` message to `dst`, as [`PeerSession::handle`]
     /// does for a parsed frame.
     pub fn send(&self, kind: MessageKind, dst: PeerId, payload: Option<Box<RawValue>>) {

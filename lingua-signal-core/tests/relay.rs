@@ -244,3 +244,19 @@ fn remote_messages_reach_local_peers_only() {
     let to_absent = lingua_signal_core::Message { dst: id("nobody"), ..message };
     assert!(!hub.deliver_remote_message(to_absent));
 }
+
+#[test]
+fn malformed_text_is_refused_counted_and_harmless() {
+    let hub = Hub::new(Config::default().max_message_bytes(1024));
+    let (a, mut to_a) = open(&hub, "a");
+    for text in ["not json", "null", r#"{"type":"OFFER","dst":"a/b"}"#] {
+        assert!(a.handle_text(text).is_err(), "{text}");
+    }
+    // Well-formed but nothing to act on: ignored, not an error, not counted.
+    a.handle_text(r#"{"type":"BOGUS"}"#).unwrap();
+    let big = format!(r#"{{"type":"OFFER","dst":"a","payload":"{}"}}"#, "x".repeat(2000));
+    assert!(matches!(a.handle_text(&big), Err(lingua_signal_core::FrameError::TooLarge { max: 1024, .. })));
+    a.handle_text(r#"{"type":"OFFER","dst":"a","payload":1}"#).unwrap();
+    assert_eq!(frames(&mut to_a), [r#"{"type":"OFFER","src":"a","dst":"a","payload":1}"#]);
+    assert_eq!(hub.metrics().snapshot().dropped, 4);
+}

@@ -12,7 +12,7 @@ use axum::{
     },
     response::Response,
 };
-use lingua_signal_core::{ClientFrame, CloseReason, Inbox, PeerSession, ServerFrame};
+use lingua_signal_core::{CloseReason, Inbox, PeerSession, ServerFrame};
 use tokio::time::{Instant, Interval, interval_at};
 use tracing::Instrument;
 
@@ -79,12 +79,11 @@ enum End {
 type Step = Result<(), End>;
 
 async fn serve(mut socket: WebSocket, session: PeerSession, mut inbox: Inbox<ServerFrame>, shared: &Shared) {
-    let max = shared.hub.config().message_bytes();
     let mut pings = shared.options.pings().map(|p| interval_at(Instant::now() + p, p));
     let end = loop {
         let step = tokio::select! {
             frame = inbox.recv() => deliver(&mut socket, frame, &inbox).await,
-            message = socket.recv() => receive(&session, message, max),
+            message = socket.recv() => receive(&session, message),
             () = next_ping(&mut pings) => send(&mut socket, Message::Ping(Bytes::new())).await,
         };
         if let Err(end) = step {
@@ -117,11 +116,11 @@ async fn send(socket: &mut WebSocket, message: Message) -> Step {
 
 /// Acts on what the client sent. Malformed frames are ignored: an ERROR
 /// frame would make the stock client give up its peer.
-fn receive(session: &PeerSession, message: Option<Result<Message, axum::Error>>, max: usize) -> Step {
+fn receive(session: &PeerSession, message: Option<Result<Message, axum::Error>>) -> Step {
     match message {
-        Some(Ok(Message::Text(text))) => relay(session, text.as_str(), max),
+        Some(Ok(Message::Text(text))) => relay(session, text.as_str()),
         Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
-            Ok(text) => relay(session, text, max),
+            Ok(text) => relay(session, text),
             Err(error) => tracing::debug!(%error, "ignored a binary frame that is not UTF-8"),
         },
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
@@ -131,10 +130,9 @@ fn receive(session: &PeerSession, message: Option<Result<Message, axum::Error>>,
     Ok(())
 }
 
-fn relay(session: &PeerSession, text: &str, max: usize) {
-    match ClientFrame::parse(text, max) {
-        Ok(frame) => session.handle(frame),
-        Err(error) => tracing::debug!(%error, "ignored a malformed frame"),
+fn relay(session: &PeerSession, text: &str) {
+    if let Err(error) = session.handle_text(text) {
+        tracing::debug!(%error, "ignored a malformed frame");
     }
 }
 

@@ -10,7 +10,7 @@
 //!   the stock client give up its peer.
 
 use futures::{SinkExt, StreamExt};
-use lingua_signal_core::{ClientFrame, CloseReason, Inbox, PeerSession, ServerFrame};
+use lingua_signal_core::{CloseReason, Inbox, PeerSession, ServerFrame};
 use tokio::time::{Instant, Interval, interval_at};
 use warp::ws::{Message, WebSocket};
 
@@ -48,12 +48,11 @@ pub(crate) async fn run(mut ws: WebSocket, params: PeerParams, shared: Shared) {
 }
 
 async fn serve(mut ws: WebSocket, session: PeerSession, mut inbox: Inbox<ServerFrame>, shared: &Shared) {
-    let max = shared.hub.config().message_bytes();
     let mut pings = shared.options.pings().map(|p| interval_at(Instant::now() + p, p));
     let end = loop {
         let step = tokio::select! {
             frame = inbox.recv() => deliver(&mut ws, frame, &inbox).await,
-            message = ws.next() => receive(&session, message, max),
+            message = ws.next() => receive(&session, message),
             () = next_ping(&mut pings) => send(&mut ws, Message::ping(Vec::new())).await,
         };
         if let Err(end) = step {
@@ -84,7 +83,7 @@ async fn send(ws: &mut WebSocket, message: Message) -> Step {
 
 /// Acts on what the client sent; binary frames are read as text, as the
 /// reference does.
-fn receive(session: &PeerSession, message: Option<Result<Message, warp::Error>>, max: usize) -> Step {
+fn receive(session: &PeerSession, message: Option<Result<Message, warp::Error>>) -> Step {
     let message = match message {
         None => return Err(End::Peer),
         Some(Err(error)) => return Err(End::Read(read_error(&error))),
@@ -95,17 +94,16 @@ fn receive(session: &PeerSession, message: Option<Result<Message, warp::Error>>,
     }
     if message.is_text() || message.is_binary() {
         match std::str::from_utf8(message.as_bytes()) {
-            Ok(text) => relay(session, text, max),
+            Ok(text) => relay(session, text),
             Err(error) => tracing::debug!(%error, "ignored a binary frame that is not UTF-8"),
         }
     }
     Ok(())
 }
 
-fn relay(session: &PeerSession, text: &str, max: usize) {
-    match ClientFrame::parse(text, max) {
-        Ok(frame) => session.handle(frame),
-        Err(error) => tracing::debug!(%error, "ignored a malformed frame"),
+fn relay(session: &PeerSession, text: &str) {
+    if let Err(error) = session.handle_text(text) {
+        tracing::debug!(%error, "ignored a malformed frame");
     }
 }
 
