@@ -32,7 +32,12 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
 
 step "cargo publish --dry-run (the three library crates)"
 # Packaged together, the adapters verify against the packaged core (cargo
-# puts unpublished workspace crates in a temporary local registry).
+# puts unpublished workspace crates in a temporary local registry). Cargo
+# unpacks that registry's crates under $CARGO_HOME/registry/src/-<hash> and
+# never refreshes an unpacked version (nor what it built from it), so a
+# second run from the same path would verify against the first run's core:
+# drop those stale copies.
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
 cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
 
 if [ -f client-js/package.json ]; then
