@@ -30,16 +30,6 @@ step "cargo doc (library crates, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
   -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
 
-step "cargo publish --dry-run (the three library crates)"
-# Packaged together, the adapters verify against the packaged core (cargo
-# puts unpublished workspace crates in a temporary local registry). Cargo
-# unpacks that registry's crates under $CARGO_HOME/registry/src/-<hash> and
-# never refreshes an unpacked version (nor what it built from it), so a
-# second run from the same path would verify against the first run's core:
-# drop those stale copies.
-rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
-cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
-
 if [ -f client-js/package.json ]; then
   step "client-js: bundles reproduce byte for byte"
   (cd client-js && npm run --silent check-dist)
@@ -59,5 +49,15 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
     (cd client-js && LINGUA_SERVER_CMD="../target/debug/$app --addr 127.0.0.1:0" npm run --silent e2e)
   done
 fi
+
+step "cargo publish --dry-run (the three library crates)"
+# Packaged together, the adapters verify against the packaged core (cargo
+# puts unpublished workspace crates in a temporary local registry). Cargo
+# treats a registry crate as immutable: a re-run from the same path would
+# reuse the previous run's unpacked and compiled core. Drop those first (last
+# step, so the rebuild this causes costs nothing else).
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
+cargo clean --quiet -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
+cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp
 
 step "all tests passed"
