@@ -52,22 +52,6 @@ async fn mounted_at_root_serves_websocket_at_peerjs_and_id_at_peerjs_id() {
 }
 
 #[tokio::test]
-async fn oversized_frame_is_closed_with_1009() {
-    let t = start_server(ServerSpec::standard()).await;
-    let mut a = t.open("a").await;
-    let _ = a.try_send(Message::text("z".repeat(peerjs::suite_config().message_bytes() + 1))).await;
-    assert_eq!(a.next_frame().await, Frame::Closed(Some(1009)));
-}
-
-#[tokio::test]
-async fn refusals_close_without_a_status_code() {
-    let t = start_server(ServerSpec::standard()).await;
-    let mut c = t.connect("key=wrong&id=a&token=t").await;
-    c.expect_json().await;
-    assert_eq!(c.expect_closed().await, None);
-}
-
-#[tokio::test]
 async fn idle_timeout_closes_with_1000_and_shutdown_with_1001() {
     let spec = ServerSpec::standard();
     let hub = Hub::new(spec.config.clone());

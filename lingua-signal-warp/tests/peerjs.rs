@@ -78,22 +78,6 @@ async fn the_users_routes_still_answer_and_others_are_404_without_cors() {
 }
 
 #[tokio::test]
-async fn oversized_frame_is_closed_with_1009() {
-    let t = start_server(ServerSpec::standard()).await;
-    let mut a = t.open("a").await;
-    a.send_text(&"z".repeat(peerjs::suite_config().message_bytes() + 1)).await;
-    assert_eq!(a.next_frame().await, Frame::Closed(Some(1009)));
-}
-
-#[tokio::test]
-async fn refusals_close_without_a_status_code() {
-    let t = start_server(ServerSpec::standard()).await;
-    let mut c = t.connect("key=wrong&id=a&token=t").await;
-    c.expect_json().await;
-    assert_eq!(c.expect_closed().await, None);
-}
-
-#[tokio::test]
 async fn idle_timeout_closes_with_1000_and_shutdown_with_1001() {
     let spec = ServerSpec::standard();
     let hub = Hub::new(spec.config.clone());

@@ -5,11 +5,12 @@ use serde_json::json;
 
 use super::{Frame, INVALID_KEY, LIMIT, NO_PARAMS, Target, error, message, relayed};
 
-/// Connects with `query`, expects exactly `frame`, then the close.
+/// Connects with `query`, expects exactly `frame`, then a close without a
+/// status code, as the reference's `socket.close()` (clients see 1005).
 async fn refused(t: &Target, query: &str, frame: &serde_json::Value) {
     let mut client = t.connect(query).await;
     assert_eq!(&client.expect_json().await, frame, "query {query:?}");
-    client.expect_closed().await;
+    assert_eq!(client.expect_closed().await, None, "query {query:?}: close code");
 }
 
 /// A missing or empty `id`, `token` or `key` gets the "No id, token, or key"
