@@ -7,9 +7,21 @@ mod refusal;
 mod socketio;
 
 pub use builder::{Signaling, SignalingBuilder};
-pub use peerjs::{PeerJsOptions, peerjs_router};
+pub use lingua_signal_core::{
+    self as core, Config, Event, Hub, JoinError, LeaveError, MetricsSnapshot, PeerId, RoomId,
+    peerjs::{PeerJsOptions, PeerJsServer},
+};
 pub use refusal::Refusal;
 pub use socketio::SocketIoMetrics;
+
+/// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
+/// per hub. Called from request handlers, which run inside a runtime, so
+/// that building needs none.
+fn spawn_sweeper(hub: &Hub) {
+    if let Some(task) = hub.take_sweeper() {
+        tokio::spawn(task);
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -21,7 +33,6 @@ mod tests {
     fn public_types_are_send_sync_and_debug() {
         assert_send_sync_debug::<Signaling>();
         assert_send_sync_debug::<SignalingBuilder>();
-        assert_send_sync_debug::<PeerJsOptions>();
         assert_send_sync_debug::<Refusal>();
         assert_send_sync_debug::<SocketIoMetrics>();
     }

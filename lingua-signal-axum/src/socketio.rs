@@ -105,10 +105,8 @@ impl OnConnect {
     /// extensions, and dropping the [`Member`] disconnects its connection.
     fn admit(&self, socket: &Socket) {
         let (conn, inbox) = self.hub.connect();
-        // `info`, so that `warn` events about the socket carry its ids under
-        // the usual filters.
-        let span = tracing::info_span!("socketio", sid = %socket.id, conn = %conn.id());
-        tracing::debug!(parent: &span, transport = ?socket.transport_type(), "connected");
+        let span = conn.span("socket.io");
+        tracing::debug!(parent: &span, sid = %socket.id, engine = ?socket.transport_type(), "connected");
         let member = Member {
             conn,
             inbox: Mutex::new(inbox),

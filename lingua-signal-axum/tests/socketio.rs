@@ -321,7 +321,7 @@ async fn a_hub_shutdown_disconnects_every_socket_without_departures() -> TestRes
 
 #[tokio::test]
 async fn socketio_can_live_under_a_prefix() -> TestResult {
-    let server = serve(Signaling::builder().socketio_path("/signal/socket.io")).await;
+    let server = serve(Signaling::builder().rooms_path("/signal/socket.io")).await;
     let mut sio = Sio::start().await?;
     let prefixed = json!({"path": "/signal/socket.io"});
     sio.connected("a", &server.url, prefixed.clone()).await?;

@@ -5,7 +5,10 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lingua_signal_core::{ClientFrame, Config, Event, Hub, Inbox, PeerId, RoomId, ServerFrame};
+use lingua_signal_core::{
+    Config, Event, Hub, Inbox, PeerId, RoomId,
+    peerjs::{ClientFrame, ServerFrame},
+};
 
 /// A room of `size - 1` members; each iteration joins one more member (whose
 /// event fans out to all of them), drains their inboxes, and leaves again

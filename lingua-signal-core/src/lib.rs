@@ -1,27 +1,24 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod admission;
 mod backplane;
 mod config;
-mod frame;
+mod env;
 mod hub;
 mod id;
 mod metrics;
 mod outbox;
+pub mod peerjs;
 mod relay;
-mod room;
+mod rooms;
 
-pub use admission::{AdmitError, PeerParams};
 pub use backplane::{Backplane, LocalBackplane};
 pub use config::Config;
-pub use frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
-pub use hub::{Event, Hub};
+pub use hub::{Connection, Hub};
 pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use outbox::{CloseReason, Inbox, Mark};
-pub use relay::{MAX_TOKEN_LEN, PeerSession, RegisterError, error_frame};
-pub use room::{ConnId, Connection, JoinError, LeaveError};
+pub use rooms::{ConnId, Event, JoinError, LeaveError};
 
 #[cfg(test)]
 mod tests {
@@ -34,14 +31,16 @@ mod tests {
         assert_send_sync_debug::<Hub>();
         assert_send_sync_debug::<Connection>();
         assert_send_sync_debug::<Inbox<Event>>();
-        assert_send_sync_debug::<Inbox<ServerFrame>>();
-        assert_send_sync_debug::<PeerSession>();
+        assert_send_sync_debug::<Inbox<peerjs::ServerFrame>>();
+        assert_send_sync_debug::<peerjs::PeerSession>();
+        assert_send_sync_debug::<peerjs::PeerJsServer>();
+        assert_send_sync_debug::<peerjs::PeerJsOptions>();
         assert_send_sync_debug::<Config>();
         assert_send_sync_debug::<RoomId>();
         assert_send_sync_debug::<PeerId>();
         assert_send_sync_debug::<JoinError>();
-        assert_send_sync_debug::<RegisterError>();
-        assert_send_sync_debug::<FrameError>();
+        assert_send_sync_debug::<peerjs::RegisterError>();
+        assert_send_sync_debug::<peerjs::FrameError>();
         assert_send_sync_debug::<MetricsSnapshot>();
     }
 }

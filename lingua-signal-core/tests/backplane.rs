@@ -5,7 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use lingua_signal_core::{Backplane, ClientFrame, Config, Event, Hub, Message, PeerId, RoomId};
+use lingua_signal_core::{
+    Backplane, Config, Event, Hub, PeerId, RoomId,
+    peerjs::{ClientFrame, Message},
+};
 
 /// Records what a hub publishes, and knows which peers the other node has.
 #[derive(Debug, Default, Clone)]

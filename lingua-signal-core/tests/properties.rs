@@ -10,7 +10,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use lingua_signal_core::{
-    ClientFrame, Config, Connection, Event, Hub, Inbox, JoinError, PeerId, PeerSession, RoomId, ServerFrame,
+    Config, Connection, Event, Hub, Inbox, JoinError, PeerId, RoomId,
+    peerjs::{ClientFrame, PeerSession, ServerFrame},
 };
 use proptest::prelude::*;
 

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use lingua_signal_core::{
-    ClientFrame, CloseReason, Config, Hub, Inbox, MessageKind, PeerId, PeerSession, RegisterError, ServerFrame,
+    CloseReason, Config, Hub, Inbox, PeerId,
+    peerjs::{ClientFrame, MessageKind, PeerSession, RegisterError, ServerFrame},
 };
 use serde_json::value::RawValue;
 
@@ -233,7 +234,7 @@ fn generated_ids_are_fresh_uuids() {
 fn remote_messages_reach_local_peers_only() {
     let hub = Hub::default();
     let (_b, mut to_b) = open(&hub, "b");
-    let message = lingua_signal_core::Message {
+    let message = lingua_signal_core::peerjs::Message {
         kind: MessageKind::Offer,
         src: id("far"),
         dst: id("b"),
@@ -241,7 +242,7 @@ fn remote_messages_reach_local_peers_only() {
     };
     assert!(hub.deliver_remote_message(message.clone()));
     assert_eq!(frames(&mut to_b), [r#"{"type":"OFFER","src":"far","dst":"b","payload":{}}"#]);
-    let to_absent = lingua_signal_core::Message { dst: id("nobody"), ..message };
+    let to_absent = lingua_signal_core::peerjs::Message { dst: id("nobody"), ..message };
     assert!(!hub.deliver_remote_message(to_absent));
 }
 
@@ -255,7 +256,7 @@ fn malformed_text_is_refused_counted_and_harmless() {
     // Well-formed but nothing to act on: ignored, not an error, not counted.
     a.handle_text(r#"{"type":"BOGUS"}"#).unwrap();
     let big = format!(r#"{{"type":"OFFER","dst":"a","payload":"{}"}}"#, "x".repeat(2000));
-    assert!(matches!(a.handle_text(&big), Err(lingua_signal_core::FrameError::TooLarge { max: 1024, .. })));
+    assert!(matches!(a.handle_text(&big), Err(lingua_signal_core::peerjs::FrameError::TooLarge { max: 1024, .. })));
     a.handle_text(r#"{"type":"OFFER","dst":"a","payload":1}"#).unwrap();
     assert_eq!(frames(&mut to_a), [r#"{"type":"OFFER","src":"a","dst":"a","payload":1}"#]);
     assert_eq!(hub.metrics().snapshot().dropped, 4);

@@ -182,7 +182,7 @@ pub async fn metrics_are_exposed(addr: SocketAddr) {
     assert_eq!(before.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
     assert!(before.text().contains("# TYPE lingua_signal_rooms gauge\nlingua_signal_rooms 0\n"), "{}", before.text());
     assert!(before.text().contains("\nlingua_signal_peers 0\n"));
-    let target = crate::peerjs::Target { addr, path: "/peerjs".into(), key: "peerjs".into() };
+    let target = crate::peerjs::Target::new(addr, "/peerjs", "peerjs");
     let _peer = target.open("metrics-probe").await;
     let after = get(addr, "/metrics", &[]).await;
     assert!(after.text().contains("\nlingua_signal_peers 1\n"), "{}", after.text());

@@ -93,7 +93,7 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     let id = get(alone, "/peerjs/id", &[]).await;
     assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
     // Both listeners share one relay: a peer on one port reaches a peer on the other.
-    let target = |addr, path: &str| Target { addr, path: path.into(), key: "peerjs".into() };
+    let target = |addr, path: &str| Target::new(addr, path, "peerjs");
     let mut a = target(app.addr, "/peerjs").open("pa").await;
     let mut b = target(alone, "/").open("pb").await;
     a.send_json(&json!({"type": "OFFER", "dst": "pb", "payload": {"x": 1}})).await;
@@ -154,7 +154,7 @@ async fn shutdown_closes_websockets_with_1001_and_stops_listening() {
     let addr = app.addr;
     let mut member = RoomsClient::connect(&rooms_url(&app)).await;
     member.join("room-1", "alice").await;
-    let mut peer = Target { addr, path: "/peerjs".into(), key: "peerjs".into() }.open("p1").await;
+    let mut peer = Target::new(addr, "/peerjs", "peerjs").open("p1").await;
     tokio::time::timeout(Duration::from_secs(10), app.shutdown()).await.expect("shutdown finishes");
     assert_eq!(member.closed().await, (1001, "server shutting down".to_owned()));
     assert_eq!(peer.expect_closed().await, Some(1001));

@@ -100,7 +100,7 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
     // Both listeners share one relay: a peer on one port reaches a peer on the other.
     let target =
-        |addr, path: &str| lingua_signal_testing::peerjs::Target { addr, path: path.into(), key: "peerjs".into() };
+        |addr, path: &str| lingua_signal_testing::peerjs::Target::new(addr, path, "peerjs");
     let mut a = target(app.addr, "/peerjs").open("pa").await;
     let mut b = target(alone, "/").open("pb").await;
     a.send_json(&json!({"type": "OFFER", "dst": "pb", "payload": {"x": 1}})).await;
@@ -156,7 +156,7 @@ async fn shutdown_tells_clients_and_stops_listening() {
     let (url, addr) = (app.url(), app.addr);
     let mut sio = Sio::start().await.unwrap();
     sio.connected("a", &url, json!({})).await.unwrap();
-    let target = lingua_signal_testing::peerjs::Target { addr, path: "/peerjs".into(), key: "peerjs".into() };
+    let target = lingua_signal_testing::peerjs::Target::new(addr, "/peerjs", "peerjs");
     let mut peer = target.open("p1").await;
     tokio::time::timeout(Duration::from_secs(10), app.shutdown()).await.expect("shutdown finishes");
     let report = sio.expect("a", |r| r["type"] == "disconnect", Duration::from_secs(5)).await.unwrap();

@@ -1,12 +1,12 @@
 //! The black-box PeerJS suite, shared by every adapter.
 //!
-//! An adapter's test file provides one function starting a server from a
-//! [`ServerSpec`] (on `127.0.0.1:0`) and returning its [`Target`], then
-//! expands [`peerjs_suite!`](crate::peerjs_suite) to get one `#[tokio::test]`
-//! per behaviour:
+//! An adapter's test file provides one function serving a [`ServerSpec`]'s
+//! hub and options on `127.0.0.1:0` and returning the address, then expands
+//! [`peerjs_suite!`](crate::peerjs_suite) to get one `#[tokio::test]` per
+//! behaviour:
 //!
-//! ```ignore
-//! async fn start_server(spec: ServerSpec) -> Target { /* bind, serve, return */ }
+//! ```text
+//! async fn start_server(spec: ServerSpec) -> SocketAddr { /* bind, serve, return */ }
 //! lingua_signal_testing::peerjs_suite!(start_server);
 //! ```
 //!
@@ -16,6 +16,7 @@
 
 mod client;
 mod suite_admission;
+mod suite_close;
 mod suite_http;
 mod suite_relay;
 mod suite_robust;
@@ -23,11 +24,12 @@ mod suite_timers;
 
 use std::{net::SocketAddr, time::Duration};
 
-use lingua_signal_core::Config;
+use lingua_signal_core::{Config, Hub, peerjs::PeerJsOptions};
 use serde_json::{Value, json};
 
 pub use client::{FRAME_WAIT, Frame, PeerClient};
 pub use suite_admission::*;
+pub use suite_close::*;
 pub use suite_http::*;
 pub use suite_relay::*;
 pub use suite_robust::*;
@@ -46,9 +48,17 @@ pub struct Target {
     pub path: String,
     /// The key it expects on the websocket.
     pub key: String,
+    /// The hub it serves, when the test has it (the suite always does).
+    pub hub: Option<Hub>,
 }
 
 impl Target {
+    /// A server at `addr` with mount path `path` and key `key`.
+    #[must_use]
+    pub fn new(addr: SocketAddr, path: &str, key: &str) -> Self {
+        Self { addr, path: path.to_owned(), key: key.to_owned(), hub: None }
+    }
+
     /// `P` normalised to start and end with `/`, as the stock client does.
     #[must_use]
     pub fn mount(&self) -> String {
@@ -86,41 +96,118 @@ impl Target {
         client.expect_open().await;
         client
     }
+
+    /// The hub, for suite functions that act on the server side.
+    ///
+    /// # Panics
+    ///
+    /// When the target was made without one.
+    #[must_use]
+    pub fn hub(&self) -> &Hub {
+        self.hub.as_ref().expect("a suite target carries its hub")
+    }
 }
 
-/// How the suite needs a server configured. Adapters map it onto their own
-/// options: hub config, mount path, key, peer discovery.
+/// How the suite needs a server configured: the hub to serve (made from the
+/// suite's [`Config`]) and the PeerJS options, which every adapter takes as
+/// they are.
 #[derive(Debug, Clone)]
 pub struct ServerSpec {
-    /// The hub's configuration.
-    pub config: Config,
-    /// The mount path `P`.
-    pub path: String,
-    /// The websocket key.
-    pub key: String,
-    /// Whether `GET P{key}/peers` lists the peers.
-    pub allow_discovery: bool,
+    /// The hub the server must serve.
+    pub hub: Hub,
+    /// The PeerJS options: mount path, key, discovery, CORS, pings, grace.
+    pub options: PeerJsOptions,
 }
 
 impl ServerSpec {
-    /// [`suite_config`], mounted at `/peerjs`, key [`SUITE_KEY`], no discovery.
+    fn with(config: Config, options: PeerJsOptions) -> Self {
+        Self { hub: Hub::new(config), options }
+    }
+
+    /// [`suite_config`], mounted at `/peerjs`, key [`SUITE_KEY`], no
+    /// discovery, default pings and close grace.
     #[must_use]
     pub fn standard() -> Self {
-        Self { config: suite_config(), path: "/peerjs".to_owned(), key: SUITE_KEY.to_owned(), allow_discovery: false }
+        Self::with(suite_config(), standard_options())
     }
 
     /// [`ServerSpec::standard`] with [`limit_config`].
     #[must_use]
     pub fn limit() -> Self {
-        Self { config: limit_config(), ..Self::standard() }
+        Self::with(limit_config(), standard_options())
     }
 
     /// [`ServerSpec::standard`] with discovery on.
     #[must_use]
     pub fn discovery() -> Self {
-        Self { allow_discovery: true, ..Self::standard() }
+        Self::with(suite_config(), standard_options().allow_discovery(true))
+    }
+
+    /// [`ServerSpec::standard`] mounted at `/`, the reference's default.
+    #[must_use]
+    pub fn at_root() -> Self {
+        Self::with(suite_config(), standard_options().path("/"))
+    }
+
+    /// [`ServerSpec::standard`] mounted two segments deep, at `/a/b`.
+    #[must_use]
+    pub fn deep() -> Self {
+        Self::with(suite_config(), standard_options().path("/a/b"))
+    }
+
+    /// [`ServerSpec::standard`] echoing only the origin [`LISTED_ORIGIN`].
+    #[must_use]
+    pub fn cors_list() -> Self {
+        Self::with(suite_config(), standard_options().cors_origins(Some(vec![LISTED_ORIGIN.to_owned()])))
+    }
+
+    /// [`ServerSpec::standard`] with a websocket ping every 50 ms.
+    #[must_use]
+    pub fn pinging() -> Self {
+        Self::with(suite_config(), standard_options().ping_interval(Some(Duration::from_millis(50))))
+    }
+
+    /// [`ServerSpec::standard`] without websocket pings.
+    #[must_use]
+    pub fn quiet() -> Self {
+        Self::with(suite_config(), standard_options().ping_interval(None))
+    }
+
+    /// [`ServerSpec::standard`] with a close grace of [`SHORT_GRACE`].
+    #[must_use]
+    pub fn short_grace() -> Self {
+        Self::with(suite_config(), standard_options().close_grace(SHORT_GRACE))
+    }
+
+    /// Every PeerJS option at its default (`/peerjs`, key `peerjs`), with
+    /// the suite's hub configuration.
+    #[must_use]
+    pub fn defaults() -> Self {
+        Self::with(suite_config(), PeerJsOptions::default())
+    }
+
+    /// The mount path.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.options.mount_path()
+    }
+
+    /// A [`Target`] for this spec served at `addr`.
+    #[must_use]
+    pub fn target(&self, addr: SocketAddr) -> Target {
+        Target { hub: Some(self.hub.clone()), ..Target::new(addr, self.path(), self.options.key_str()) }
     }
 }
+
+fn standard_options() -> PeerJsOptions {
+    PeerJsOptions::default().path("/peerjs").key(SUITE_KEY)
+}
+
+/// The one origin [`ServerSpec::cors_list`] echoes.
+pub const LISTED_ORIGIN: &str = "http://good:3000";
+
+/// The close grace of [`ServerSpec::short_grace`].
+pub const SHORT_GRACE: Duration = Duration::from_millis(400);
 
 /// The hub configuration of the standard suite server: short timers so the
 /// timer tests take about a second. Expire 400 ms, alive 1500 ms (long
@@ -168,8 +255,10 @@ pub const INVALID_KEY: &str = "Invalid key provided";
 pub const LIMIT: &str = "Server has reached its concurrent user limit";
 
 /// Expands to one `#[tokio::test]` per suite function, each starting its
-/// own server with `$start(spec).await` (an `async fn(ServerSpec) -> Target`
-/// in scope at the call site; the crate needs tokio with `macros` and `rt`).
+/// own server with `$start(spec).await` (an
+/// `async fn(ServerSpec) -> SocketAddr` in scope at the call site that
+/// serves `spec.hub` with `spec.options`; the crate needs tokio with
+/// `macros` and `rt`).
 #[macro_export]
 macro_rules! peerjs_suite {
     ($start:path) => {
@@ -180,7 +269,10 @@ macro_rules! peerjs_suite {
             peers_is_401_without_discovery => standard,
             peers_listed_with_discovery => discovery,
             cors_echoes_origin_and_answers_preflight => standard,
+            cors_origin_list_echoes_only_listed_origins => cors_list,
             websocket_only_at_its_exact_path => standard,
+            mounted_at_root_serves_the_reference_layout => at_root,
+            mounted_two_segments_deep_serves_the_same_layout => deep,
             missing_params_get_error_frame_then_close => standard,
             missing_beats_wrong_key => standard,
             wrong_key_error => standard,
@@ -190,9 +282,11 @@ macro_rules! peerjs_suite {
             ten_simultaneous_claims_give_one_open => standard,
             same_token_reattach_gets_open_and_old_socket_closed => standard,
             concurrent_limit_error_frame => limit,
+            default_options_take_the_stock_clients_key => defaults,
             open_first_then_relay_with_src_forced_and_four_fields => standard,
             frames_sent_before_reading_open_are_relayed => standard,
             payload_relayed_byte_for_byte_and_any_json_payload => standard,
+            binary_frames_are_read_as_text => standard,
             self_send_works => standard,
             unknown_types_ignored_heartbeat_never_answered => standard,
             held_messages_flushed_after_open_before_live => standard,
@@ -201,15 +295,24 @@ macro_rules! peerjs_suite {
             id_released_immediately_on_close_and_no_leave_sent => standard,
             silent_client_dropped_after_alive_timeout => standard,
             heartbeat_keeps_client_alive => standard,
+            server_pings_when_configured => pinging,
+            no_pings_when_disabled => quiet,
             malformed_frames_do_not_disturb_others => standard,
             oversized_frame_closes_only_that_socket => standard,
+            idle_timeout_closes_with_1000 => standard,
+            shutdown_closes_with_1001 => standard,
+            invalid_utf8_closes_with_1007 => standard,
+            broken_framing_closes_with_1002 => standard,
+            oversized_frame_is_not_read_on => standard,
+            unanswered_close_is_dropped_after_the_grace => short_grace,
         );
     };
     (@tests $start:path; $($name:ident => $spec:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $name() {
-                let target = $start($crate::peerjs::ServerSpec::$spec()).await;
+                let spec = $crate::peerjs::ServerSpec::$spec();
+                let target = spec.target($start(spec.clone()).await);
                 $crate::peerjs::$name(&target).await;
             }
         )*

@@ -140,3 +140,10 @@ pub async fn concurrent_limit_error_frame(t: &Target) {
     b.close().await;
     t.open("c").await;
 }
+
+/// With default options the stock client's own key, `peerjs`, is the one
+/// accepted. Spec: [`ServerSpec::defaults`](super::ServerSpec::defaults).
+pub async fn default_options_take_the_stock_clients_key(t: &Target) {
+    assert_eq!((t.key.as_str(), t.mount().as_str()), ("peerjs", "/peerjs/"));
+    t.open("a").await;
+}

@@ -3,7 +3,7 @@
 use ::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{PeerClient, Target};
+use super::{LISTED_ORIGIN, PeerClient, Target};
 use crate::http;
 
 fn info_body() -> Value {
@@ -105,7 +105,7 @@ pub async fn cors_echoes_origin_and_answers_preflight(t: &Target) {
     for path in [t.mount(), t.http_path("peerjs/id"), t.http_path(&format!("{}/peers", t.key))] {
         let r = http::get(t.addr, &path, &[("origin", origin)]).await;
         assert_eq!(r.header("access-control-allow-origin"), Some(origin), "GET {path}");
-        assert!(r.header_joined("vary").contains("Origin"), "GET {path}: {r:?}");
+        assert!(r.header_joined("vary").to_ascii_lowercase().contains("origin"), "GET {path}: {r:?}");
         let r = http::get(t.addr, &path, &[]).await;
         assert_eq!(r.header("access-control-allow-origin"), None, "GET {path} without Origin");
     }
@@ -129,4 +129,44 @@ pub async fn websocket_only_at_its_exact_path(t: &Target) {
         assert!(PeerClient::connect(&url).await.is_err(), "{url} was upgraded");
     }
     t.connect(&query).await.expect_open().await;
+}
+
+/// With an origin list, only a listed `Origin` is echoed; `Vary` is sent
+/// either way. Spec: [`ServerSpec::cors_list`](super::ServerSpec::cors_list).
+pub async fn cors_origin_list_echoes_only_listed_origins(t: &Target) {
+    let path = t.http_path("peerjs/id");
+    let good = http::get(t.addr, &path, &[("origin", LISTED_ORIGIN)]).await;
+    assert_eq!(good.header("access-control-allow-origin"), Some(LISTED_ORIGIN));
+    let bad = http::get(t.addr, &path, &[("origin", "http://evil")]).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert_eq!(bad.header("access-control-allow-origin"), None);
+    assert!(bad.header_joined("vary").to_ascii_lowercase().contains("origin"), "{bad:?}");
+    let preflight = [("origin", "http://evil"), ("access-control-request-method", "GET")];
+    let r = http::options(t.addr, &path, &preflight).await;
+    assert_eq!(r.header("access-control-allow-origin"), None, "preflight {r:?}");
+}
+
+/// Mounted at `/` (the reference's default), the websocket is `/peerjs`
+/// and ids are at `/{key}/id`; everything else works as under a prefix.
+/// Spec: [`ServerSpec::at_root`](super::ServerSpec::at_root).
+pub async fn mounted_at_root_serves_the_reference_layout(t: &Target) {
+    assert_eq!(t.ws_url("q"), format!("ws://{}/peerjs?q", t.addr));
+    let r = http::get(t.addr, "/peerjs/id", &[]).await;
+    assert_eq!((r.status.as_u16(), r.body.len()), (200, 36));
+    mounted_anywhere(t).await;
+}
+
+/// Mounted two segments deep, the layout is the same under the prefix.
+/// Spec: [`ServerSpec::deep`](super::ServerSpec::deep).
+pub async fn mounted_two_segments_deep_serves_the_same_layout(t: &Target) {
+    assert_eq!(t.mount(), "/a/b/");
+    mounted_anywhere(t).await;
+}
+
+async fn mounted_anywhere(t: &Target) {
+    info_json(t).await;
+    id_endpoint_returns_bare_uuid_for_any_key(t).await;
+    cors_echoes_origin_and_answers_preflight(t).await;
+    websocket_only_at_its_exact_path(t).await;
+    super::open_first_then_relay_with_src_forced_and_four_fields(t).await;
 }

@@ -188,3 +188,13 @@ pub async fn open_eventually(t: &Target, id: &str, token: &str) -> PeerClient {
         }
     }
 }
+
+/// A binary frame holding a JSON message is relayed like a text frame, as
+/// the reference reads every frame as text. Spec: standard.
+pub async fn binary_frames_are_read_as_text(t: &Target) {
+    let mut a = t.open("a").await;
+    let mut b = t.open("b").await;
+    let offer = message("OFFER", "b", json!({"bin": true}));
+    a.send_binary(offer.to_string().into_bytes()).await;
+    assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!({"bin": true})));
+}

@@ -47,3 +47,18 @@ pub async fn heartbeat_keeps_client_alive(t: &Target) {
     a.send_json(&message("OFFER", "b", json!("still here"))).await;
     assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!("still here")));
 }
+
+/// With a ping interval, the server sends websocket Pings. Spec:
+/// [`ServerSpec::pinging`](super::ServerSpec::pinging) (every 50 ms).
+pub async fn server_pings_when_configured(t: &Target) {
+    let mut a = t.open("a").await;
+    let raw = a.next_message_raw(Duration::from_secs(1)).await;
+    assert!(matches!(raw, Some(Message::Ping(_))), "{raw:?}");
+}
+
+/// Without one, nothing comes. Spec:
+/// [`ServerSpec::quiet`](super::ServerSpec::quiet).
+pub async fn no_pings_when_disabled(t: &Target) {
+    let mut a = t.open("a").await;
+    assert_eq!(a.next_message_raw(Duration::from_millis(300)).await, None);
+}

@@ -1,6 +1,8 @@
-//! Rooms and their members: [`Connection`], joins, leaves and disconnects.
+//! Rooms and their members, as a state machine: joins, leaves, disconnects
+//! and the [`Event`]s they produce. The hub owns it behind its room lock and
+//! hands out [`Connection`](crate::Connection)s to drive it.
 //!
-//! Invariants, kept under the hub's room lock:
+//! Invariants, kept by every operation:
 //! - a connection is in a room at most once, under one user id;
 //! - a user id is in a room at most once;
 //! - a room exists only while it has members;
@@ -11,10 +13,49 @@
 use std::{collections::HashMap, sync::atomic::Ordering::Relaxed};
 
 use crate::{
-    CloseReason, Event, Hub, Inbox, PeerId, RoomId,
+    CloseReason, Inbox, PeerId, RoomId,
+    env::Env,
     metrics::{Metrics, inc},
     outbox::{Mark, Outbox, Push, pair},
 };
+
+/// A membership change, delivered to the *other* members of the room.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Event {
+    /// `user` joined `room`.
+    UserConnected {
+        /// The room.
+        room: RoomId,
+        /// Who joined.
+        user: PeerId,
+    },
+    /// `user` left `room`, by leaving or by disconnecting.
+    UserDisconnected {
+        /// The room.
+        room: RoomId,
+        /// Who left.
+        user: PeerId,
+    },
+}
+
+impl Event {
+    /// The room this event happened in.
+    #[must_use]
+    pub fn room(&self) -> &RoomId {
+        match self {
+            Self::UserConnected { room, .. } | Self::UserDisconnected { room, .. } => room,
+        }
+    }
+
+    /// The user who joined or left.
+    #[must_use]
+    pub fn user(&self) -> &PeerId {
+        match self {
+            Self::UserConnected { user, .. } | Self::UserDisconnected { user, .. } => user,
+        }
+    }
+}
 
 /// Identifies a connection within its hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,21 +148,7 @@ pub(crate) struct RoomState {
     rooms: HashMap<RoomId, Vec<(ConnId, PeerId)>>,
 }
 
-/// What a change needs from the hub besides the state it changes.
-pub(crate) struct Ctx<'a> {
-    pub(crate) metrics: &'a Metrics,
-    pub(crate) hub: &'a Hub,
-}
-
 impl RoomState {
-    pub(crate) fn connection_count(&self) -> usize {
-        self.conns.len()
-    }
-
-    pub(crate) fn room_count(&self) -> usize {
-        self.rooms.len()
-    }
-
     pub(crate) fn member_count(&self) -> usize {
         self.rooms.values().map(Vec::len).sum()
     }
@@ -132,7 +159,7 @@ impl RoomState {
 
     /// The inbox position of `id` now (the default for a closed connection,
     /// which has nothing more to hand out anyway).
-    fn mark(&self, id: ConnId) -> Mark {
+    pub(crate) fn mark(&self, id: ConnId) -> Mark {
         self.conns.get(&id).map(|c| c.outbox.mark()).unwrap_or_default()
     }
 
@@ -142,7 +169,7 @@ impl RoomState {
         m.members.store(self.member_count() as u64, Relaxed);
     }
 
-    fn connect(&mut self, capacity: usize, m: &Metrics) -> (ConnId, Inbox<Event>) {
+    pub(crate) fn connect(&mut self, capacity: usize, m: &Metrics) -> (ConnId, Inbox<Event>) {
         self.next_id += 1;
         let id = ConnId(self.next_id);
         let (outbox, inbox) = pair(capacity);
@@ -151,8 +178,8 @@ impl RoomState {
         (id, inbox)
     }
 
-    fn join(&mut self, ctx: &Ctx<'_>, id: ConnId, room: &RoomId, user: &PeerId) -> Result<Vec<PeerId>, JoinError> {
-        let config = &ctx.hub.inner.config;
+    pub(crate) fn join(&mut self, env: &Env<'_>, id: ConnId, room: &RoomId, user: &PeerId) -> Result<Vec<PeerId>, JoinError> {
+        let config = env.config;
         let conn = self.conns.get(&id).ok_or(JoinError::Closed)?;
         if let Some((_, as_user)) = conn.joined.iter().find(|(r, _)| r == room) {
             if as_user != user {
@@ -183,43 +210,43 @@ impl RoomState {
         if let Some(conn) = self.conns.get_mut(&id) {
             conn.joined.push((room.clone(), user.clone()));
         }
-        inc(&ctx.metrics.joins);
+        inc(&env.metrics.joins);
         let event = Event::UserConnected { room: room.clone(), user: user.clone() };
-        self.announce(ctx, event, id);
-        self.gauges(ctx.metrics);
+        self.announce(env, event, id);
+        self.gauges(env.metrics);
         Ok(others)
     }
 
-    fn leave(&mut self, ctx: &Ctx<'_>, id: ConnId, room: &RoomId) -> Result<(), LeaveError> {
+    pub(crate) fn leave(&mut self, env: &Env<'_>, id: ConnId, room: &RoomId) -> Result<(), LeaveError> {
         let conn = self.conns.get_mut(&id).ok_or(LeaveError::NotJoined)?;
         let at = conn.joined.iter().position(|(r, _)| r == room).ok_or(LeaveError::NotJoined)?;
         let (room, user) = conn.joined.remove(at);
-        self.remove_member(ctx, id, room, user);
-        self.gauges(ctx.metrics);
+        self.remove_member(env, id, room, user);
+        self.gauges(env.metrics);
         Ok(())
     }
 
     /// Removes `id` from every room it joined, telling the others. Returns
     /// whether the connection existed.
-    fn disconnect(&mut self, ctx: &Ctx<'_>, id: ConnId, reason: Option<CloseReason>) -> bool {
+    pub(crate) fn disconnect(&mut self, env: &Env<'_>, id: ConnId, reason: Option<CloseReason>) -> bool {
         let Some(conn) = self.conns.remove(&id) else { return false };
         if let Some(reason) = reason {
             conn.outbox.set_reason(reason);
         }
         for (room, user) in conn.joined {
-            self.remove_member(ctx, id, room, user);
+            self.remove_member(env, id, room, user);
         }
-        self.gauges(ctx.metrics);
+        self.gauges(env.metrics);
         true
     }
 
-    fn remove_member(&mut self, ctx: &Ctx<'_>, id: ConnId, room: RoomId, user: PeerId) {
+    fn remove_member(&mut self, env: &Env<'_>, id: ConnId, room: RoomId, user: PeerId) {
         let Some(members) = self.rooms.get_mut(&room) else { return };
         members.retain(|(c, _)| *c != id);
         if members.is_empty() {
             self.rooms.remove(&room);
         }
-        self.announce(ctx, Event::UserDisconnected { room, user }, id);
+        self.announce(env, Event::UserDisconnected { room, user }, id);
     }
 
     /// Queues `event` to every member of its room except `from`, then
@@ -227,15 +254,15 @@ impl RoomState {
     /// disconnected afterwards (it pays, nobody waits for it), which may
     /// announce further departures; the loop ends because each eviction
     /// removes a connection.
-    fn announce(&mut self, ctx: &Ctx<'_>, event: Event, from: ConnId) {
-        ctx.hub.inner.backplane.publish_event(&event);
-        let evicted = self.deliver(ctx.metrics, &event, Some(from));
+    fn announce(&mut self, env: &Env<'_>, event: Event, from: ConnId) {
+        env.backplane.publish_event(&event);
+        let evicted = self.deliver(env.metrics, &event, Some(from));
         for (id, reason) in evicted {
             if let Some(reason) = reason {
-                inc(&ctx.metrics.slow_consumers);
+                inc(&env.metrics.slow_consumers);
                 tracing::warn!(conn = %id, %reason, "closing connection");
             }
-            self.disconnect(ctx, id, reason);
+            self.disconnect(env, id, reason);
         }
     }
 
@@ -256,170 +283,25 @@ impl RoomState {
         evicted
     }
 
-    pub(crate) fn close_all(&mut self) {
+    /// The rooms `id` is in, with the user id used in each.
+    pub(crate) fn joined(&self, id: ConnId) -> Vec<(RoomId, PeerId)> {
+        self.conns.get(&id).map(|c| c.joined.clone()).unwrap_or_default()
+    }
+
+    /// Queues an event that happened on another node to this node's members
+    /// of its room; evicts those that cannot take it.
+    pub(crate) fn deliver_remote(&mut self, env: &Env<'_>, event: &Event) {
+        for (id, reason) in self.deliver(env.metrics, event, None) {
+            self.disconnect(env, id, reason);
+        }
+    }
+
+    pub(crate) fn close_all(&mut self, m: &Metrics) {
         for conn in self.conns.values() {
             conn.outbox.set_reason(CloseReason::Shutdown);
         }
         self.conns.clear();
         self.rooms.clear();
-    }
-}
-
-impl Hub {
-    /// Opens a connection. Its events arrive on the returned [`Inbox`] until
-    /// the [`Connection`] is dropped or the hub closes it.
-    #[must_use]
-    pub fn connect(&self) -> (Connection, Inbox<Event>) {
-        let (id, inbox) = self.lock_rooms().connect(self.inner.config.outbound(), &self.inner.metrics);
-        (Connection { hub: self.clone(), id }, inbox)
-    }
-
-    /// The user ids in `room`, in join order (local members only).
-    #[must_use]
-    pub fn members(&self, room: &RoomId) -> Vec<PeerId> {
-        self.lock_rooms().room_members(room)
-    }
-
-    /// Queues an event that happened on another node to this node's members
-    /// of its room. For [`Backplane`](crate::Backplane) implementations.
-    pub fn deliver_remote_event(&self, event: &Event) {
-        let ctx = Ctx { metrics: &self.inner.metrics, hub: self };
-        let mut rooms = self.lock_rooms();
-        for (id, reason) in rooms.deliver(ctx.metrics, event, None) {
-            rooms.disconnect(&ctx, id, reason);
-        }
-    }
-
-    fn with_rooms<R>(&self, f: impl FnOnce(&mut RoomState, &Ctx<'_>) -> R) -> R {
-        let ctx = Ctx { metrics: &self.inner.metrics, hub: self };
-        f(&mut self.lock_rooms(), &ctx)
-    }
-}
-
-/// One client's membership in rooms. Dropping it disconnects it.
-///
-/// ```
-/// use lingua_signal_core::{Event, Hub, PeerId, RoomId};
-///
-/// let hub = Hub::default();
-/// let room: RoomId = "lesson-1".parse()?;
-/// let (alice, mut alice_events) = hub.connect();
-/// let (bob, _bob_events) = hub.connect();
-///
-/// assert!(alice.join(&room, &"alice".parse()?)?.is_empty());
-/// let already_there = bob.join(&room, &"bob".parse()?)?;
-/// assert_eq!(already_there, ["alice".parse::<PeerId>()?]);
-///
-/// let joined = alice_events.try_recv();
-/// assert_eq!(joined, Some(Event::UserConnected { room: room.clone(), user: "bob".parse()? }));
-///
-/// drop(bob);
-/// let left = alice_events.try_recv();
-/// assert_eq!(left, Some(Event::UserDisconnected { room, user: "bob".parse()? }));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug)]
-pub struct Connection {
-    hub: Hub,
-    id: ConnId,
-}
-
-impl Connection {
-    /// This connection's id.
-    #[must_use]
-    pub fn id(&self) -> ConnId {
-        self.id
-    }
-
-    /// The hub this connection belongs to.
-    #[must_use]
-    pub fn hub(&self) -> &Hub {
-        &self.hub
-    }
-
-    /// Joins `room` as `user`, tells the other members
-    /// ([`Event::UserConnected`]) and returns who was already there, in join
-    /// order. Joining a room again under the same user id returns the others
-    /// and tells nobody.
-    ///
-    /// # Errors
-    ///
-    /// [`JoinError`]: the room is full, the user id is taken there, this
-    /// connection is in the room under another id or in too many rooms, the
-    /// server is at its room limit, or the connection is closed.
-    pub fn join(&self, room: &RoomId, user: &PeerId) -> Result<Vec<PeerId>, JoinError> {
-        self.join_marked(room, user).map(|(users, _)| users)
-    }
-
-    /// [`Connection::join`], also returning the [`Mark`] of this connection's
-    /// inbox at the moment of the join: the events before it happened before
-    /// the join, the ones after it happened after. An adapter writes
-    /// [`Inbox::take_until`] the mark, then the join's reply, so the client
-    /// never hears of a later change before the reply.
-    ///
-    /// # Errors
-    ///
-    /// As [`Connection::join`].
-    pub fn join_marked(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
-        let result = self.hub.with_rooms(|state, ctx| {
-            let users = state.join(ctx, self.id, room, user)?;
-            Ok((users, state.mark(self.id)))
-        });
-        match &result {
-            Ok(_) => tracing::debug!(conn = %self.id, %room, %user, "joined"),
-            Err(error) => {
-                inc(&self.hub.inner.metrics.refused);
-                tracing::debug!(conn = %self.id, %room, %user, %error, "join refused");
-            }
-        }
-        result
-    }
-
-    /// Leaves `room` and tells the others ([`Event::UserDisconnected`]).
-    ///
-    /// # Errors
-    ///
-    /// [`LeaveError::NotJoined`] when this connection is not in `room`.
-    pub fn leave(&self, room: &RoomId) -> Result<(), LeaveError> {
-        self.leave_marked(room).map(drop)
-    }
-
-    /// [`Connection::leave`], also returning the inbox [`Mark`] at the
-    /// moment of leaving (see [`Connection::join_marked`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Connection::leave`].
-    pub fn leave_marked(&self, room: &RoomId) -> Result<Mark, LeaveError> {
-        self.hub.with_rooms(|state, ctx| {
-            state.leave(ctx, self.id, room)?;
-            Ok(state.mark(self.id))
-        })
-    }
-
-    /// The inbox [`Mark`] now: the position after every event queued to
-    /// this connection so far.
-    #[must_use]
-    pub fn mark(&self) -> Mark {
-        self.hub.lock_rooms().mark(self.id)
-    }
-
-    /// The rooms this connection is in, with the user id used in each.
-    #[must_use]
-    pub fn rooms(&self) -> Vec<(RoomId, PeerId)> {
-        self.hub.lock_rooms().conns.get(&self.id).map(|c| c.joined.clone()).unwrap_or_default()
-    }
-
-    /// Leaves every room (telling the others) and closes the inbox. Returns
-    /// `false` when the connection was already closed; a second call does
-    /// nothing.
-    pub fn disconnect(&self) -> bool {
-        self.hub.with_rooms(|state, ctx| state.disconnect(ctx, self.id, None))
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.disconnect();
+        self.gauges(m);
     }
 }

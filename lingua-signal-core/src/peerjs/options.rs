@@ -1,17 +1,16 @@
-//! [`PeerJsOptions`]: where the PeerJS server lives and who may call it.
+//! [`PeerJsOptions`]: where the PeerJS server lives, its key, who may call
+//! it, and its websocket timers.
 
 use std::time::Duration;
 
-/// Options of the PeerJS-compatible server built by
-/// [`peerjs_router`](crate::peerjs_router).
+/// Options of the PeerJS server, the same for every adapter.
 ///
 /// Build it from [`PeerJsOptions::default`] with the setters; each setter
-/// documents its default. Limits and timers (idle timeout, expiry, frame
-/// size, peer limit) belong to the hub's
-/// [`Config`](lingua_signal_core::Config), not here.
+/// documents its default. Limits and relay timers (idle timeout, expiry,
+/// message size, peer limit) belong to the hub's [`Config`](crate::Config).
 ///
 /// ```
-/// use lingua_signal_axum::PeerJsOptions;
+/// use lingua_signal_core::peerjs::PeerJsOptions;
 ///
 /// let options = PeerJsOptions::default().path("/signal/").key("s3cret");
 /// assert_eq!(options.mount_path(), "/signal/");
@@ -24,6 +23,7 @@ pub struct PeerJsOptions {
     allow_discovery: bool,
     cors_origins: Option<Vec<String>>,
     ping_interval: Option<Duration>,
+    close_grace: Duration,
 }
 
 impl Default for PeerJsOptions {
@@ -34,15 +34,16 @@ impl Default for PeerJsOptions {
             allow_discovery: false,
             cors_origins: None,
             ping_interval: Some(Duration::from_secs(25)),
+            close_grace: Duration::from_secs(5),
         }
     }
 }
 
 impl PeerJsOptions {
-    /// The mount path `P`, i.e. the client's `path` option. Default
-    /// `"/peerjs"`. A missing leading `/` is added and a trailing `/` is
-    /// implied: `"peerjs"`, `"/peerjs"` and `"/peerjs/"` are the same, and an
-    /// empty path means `"/"`.
+    /// The mount path `P`, absolute (prefix included): the browser client's
+    /// `path` option. Default `"/peerjs"`. A missing leading `/` is added and
+    /// a trailing `/` is implied: `"peerjs"`, `"/peerjs"` and `"/peerjs/"`
+    /// are the same, and an empty path means `"/"`.
     #[must_use]
     pub fn path(mut self, path: &str) -> Self {
         self.path = normalise(path);
@@ -51,7 +52,8 @@ impl PeerJsOptions {
 
     /// The key clients must send on the websocket (`key` query parameter).
     /// Default `"peerjs"`, the stock client's default. The HTTP routes accept
-    /// any key segment, as the reference server does.
+    /// any key segment, as the reference server does. The key is not a
+    /// secret (every page carries it) and is never logged above `debug`.
     #[must_use]
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = key.into();
@@ -69,7 +71,7 @@ impl PeerJsOptions {
     /// Origins echoed in `Access-Control-Allow-Origin`. Default `None`: any
     /// request `Origin` is echoed, like the reference's default. With a list,
     /// only the listed origins are echoed (`--cors A --cors B` in the
-    /// reference's CLI).
+    /// reference's CLI). See [`Cors`](super::Cors) for the whole policy.
     #[must_use]
     pub fn cors_origins(mut self, origins: Option<Vec<String>>) -> Self {
         self.cors_origins = origins;
@@ -77,11 +79,20 @@ impl PeerJsOptions {
     }
 
     /// How often the server sends websocket pings, to keep proxies from
-    /// cutting idle sockets. Default 25 s; `None` disables them. Pings and
-    /// pongs never count as a sign of life: only PeerJS frames do.
+    /// cutting idle sockets. Default 25 s; `None` (or zero) disables them.
+    /// Pings and pongs never count as a sign of life: only PeerJS frames do.
     #[must_use]
     pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
         self.ping_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// How long a closing socket waits for the client to answer the close
+    /// frame before the connection is dropped. Default 5 s. The peer's id is
+    /// free before this wait starts.
+    #[must_use]
+    pub fn close_grace(mut self, grace: Duration) -> Self {
+        self.close_grace = grace;
         self
     }
 
@@ -120,6 +131,12 @@ impl PeerJsOptions {
     pub fn pings(&self) -> Option<Duration> {
         self.ping_interval
     }
+
+    /// See [`PeerJsOptions::close_grace`].
+    #[must_use]
+    pub fn grace(&self) -> Duration {
+        self.close_grace
+    }
 }
 
 /// `P` with exactly one leading and one trailing `/`.
@@ -144,16 +161,11 @@ mod tests {
     }
 
     #[test]
-    fn options_are_send_sync_and_debug() {
-        fn check<T: Send + Sync + std::fmt::Debug>() {}
-        check::<PeerJsOptions>();
-    }
-
-    #[test]
     fn defaults_match_the_reference() {
         let o = PeerJsOptions::default();
         assert_eq!((o.key_str(), o.discovery(), o.origins()), ("peerjs", false, None));
         assert_eq!(o.pings(), Some(Duration::from_secs(25)));
+        assert_eq!(o.grace(), Duration::from_secs(5));
         assert_eq!(o.ping_interval(Some(Duration::ZERO)).pings(), None);
     }
 }

@@ -1,8 +1,9 @@
 //! Admission of a PeerJS websocket (protocol §4.2–4.3): query parameters,
-//! key, id syntax, then [`Hub::register`]. Shared by every adapter, so they
-//! refuse with the same frames in the same order.
+//! key, id syntax, then [`Hub::admit`](crate::Hub::admit) registers. Shared
+//! by every adapter, so they refuse with the same frames in the same order.
 
-use crate::{Hub, Inbox, PeerId, PeerSession, RegisterError, ServerFrame, error_frame};
+use super::{RegisterError, error_frame};
+use crate::PeerId;
 
 /// The websocket query parameters that matter; unknown ones (`version`, …)
 /// are ignored.
@@ -79,20 +80,6 @@ impl PeerParams {
     }
 }
 
-impl Hub {
-    /// Checks `params` against `key` and registers the peer: the whole
-    /// admission of a PeerJS websocket, in the reference's order.
-    ///
-    /// # Errors
-    ///
-    /// [`AdmitError`]; send its [`to_json`](AdmitError::to_json) frame, then
-    /// close the socket.
-    pub fn admit(&self, params: PeerParams, key: &str) -> Result<(PeerSession, Inbox<ServerFrame>), AdmitError> {
-        let (id, token) = params.check(key)?;
-        Ok(self.register(&id, &token)?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,15 +122,5 @@ mod tests {
             AdmitError::Refused(RegisterError::IdTaken).to_json(),
             r#"{"type":"ID-TAKEN","payload":{"msg":"ID is taken"}}"#
         );
-    }
-
-    #[test]
-    fn admit_registers_after_the_checks() {
-        let hub = Hub::default();
-        let ok = params(&[("key", "k"), ("id", "a"), ("token", "t")]);
-        let (_session, mut inbox) = hub.admit(ok.clone(), "k").unwrap();
-        assert!(matches!(inbox.try_recv(), Some(ServerFrame::Open)));
-        let other_token = params(&[("key", "k"), ("id", "a"), ("token", "u")]);
-        assert_eq!(hub.admit(other_token, "k").unwrap_err(), AdmitError::Refused(RegisterError::IdTaken));
     }
 }

@@ -1,0 +1,144 @@
+//! The [`Hub`]: the one owner of the rooms and relay state machines, their
+//! locks, limits, counters, backplane and sweeper. [`Connection`] and
+//! [`PeerSession`] are handles on it.
+//!
+//! Layers point one way: handles → hub → state machines
+//! ([`rooms`](crate::rooms), [`relay`](crate::relay)), which get an [`Env`]
+//! and never see the hub.
+
+mod connection;
+mod peer;
+
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError, Weak,
+    atomic::{AtomicBool, Ordering::Relaxed},
+};
+
+use tokio::time::Instant;
+
+pub use connection::Connection;
+pub use peer::PeerSession;
+
+use crate::{Backplane, Config, LocalBackplane, Metrics, env::Env, relay::PeerState, rooms::RoomState};
+
+/// The shared state of one signaling server: rooms, the peer relay, limits,
+/// counters and the backplane. Cloning is cheap; all clones are the same hub.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    metrics: Metrics,
+    backplane: Box<dyn Backplane>,
+    rooms: Mutex<RoomState>,
+    peers: Mutex<PeerState>,
+    sweeper_taken: AtomicBool,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl Hub {
+    /// A single-process hub with `config`.
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        Self::with_backplane(config, LocalBackplane)
+    }
+
+    /// A hub that shares events with other processes through `backplane`.
+    #[must_use]
+    pub fn with_backplane(config: Config, backplane: impl Backplane) -> Self {
+        let inner = Inner {
+            config,
+            metrics: Metrics::default(),
+            backplane: Box::new(backplane),
+            rooms: Mutex::new(RoomState::default()),
+            peers: Mutex::new(PeerState::default()),
+            sweeper_taken: AtomicBool::new(false),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The limits and timers this hub runs with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Live counters.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Ends every connection and peer with
+    /// [`CloseReason::Shutdown`](crate::CloseReason::Shutdown): their inboxes drain and then return
+    /// `None`, which tells each adapter to close its socket. No membership
+    /// events are sent, since everyone is leaving at once.
+    pub fn shutdown(&self) {
+        let m = &self.inner.metrics;
+        self.lock_rooms().close_all(m);
+        self.lock_peers().close_all(m);
+    }
+
+    /// Expires held messages (sending EXPIRE to their senders) and drops
+    /// peers silent for longer than the idle timeout, as of now. The
+    /// [`Hub::take_sweeper`] task calls it periodically.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        self.with_peers(|peers, env| peers.sweep(env, now));
+    }
+
+    /// The task that calls [`Hub::sweep`] every
+    /// [`Config::sweep_interval`](crate::Config::sweep_interval) until the
+    /// last clone of the hub is dropped. Returns it to the first caller only,
+    /// so several adapters sharing a hub can each ask and spawn what they
+    /// get: `if let Some(task) = hub.take_sweeper() { tokio::spawn(task); }`.
+    pub fn take_sweeper(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.inner.sweeper_taken.swap(true, Relaxed) {
+            return None;
+        }
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let period = self.inner.config.sweep();
+        Some(async move {
+            let mut ticker = tokio::time::interval(period);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                Hub { inner }.sweep();
+            }
+        })
+    }
+
+    fn env(&self) -> Env<'_> {
+        let inner = &*self.inner;
+        Env { config: &inner.config, metrics: &inner.metrics, backplane: &*inner.backplane }
+    }
+
+    fn lock_rooms(&self) -> MutexGuard<'_, RoomState> {
+        // A panic while the lock was held cannot leave the maps half-updated
+        // in a way that matters more than stopping the whole server would.
+        self.inner.rooms.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_peers(&self) -> MutexGuard<'_, PeerState> {
+        self.inner.peers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the rooms state machine, under the room lock.
+    fn with_rooms<R>(&self, f: impl FnOnce(&mut RoomState, &Env<'_>) -> R) -> R {
+        f(&mut self.lock_rooms(), &self.env())
+    }
+
+    /// Runs `f` on the relay state machine, under the peer lock.
+    fn with_peers<R>(&self, f: impl FnOnce(&mut PeerState, &Env<'_>) -> R) -> R {
+        f(&mut self.lock_peers(), &self.env())
+    }
+}

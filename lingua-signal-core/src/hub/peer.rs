@@ -1,0 +1,156 @@
+//! [`PeerSession`]: one registered PeerJS peer's handle on the relay of a
+//! [`Hub`], and the hub's relay operations.
+
+use serde_json::value::RawValue;
+
+use crate::{
+    Hub, Inbox, PeerId,
+    metrics::inc,
+    relay::{AdmitError, ClientFrame, FrameError, Message, MessageKind, PeerParams, RegisterError, ServerFrame, Session},
+};
+
+impl Hub {
+    /// A fresh peer id (lowercase UUID v4) that no peer holds now, as the
+    /// PeerJS `/id` endpoint hands out. It is not reserved.
+    #[must_use]
+    pub fn generate_peer_id(&self) -> PeerId {
+        self.lock_peers().fresh_id()
+    }
+
+    /// The ids of every registered peer (for the optional peer list).
+    #[must_use]
+    pub fn peer_ids(&self) -> Vec<PeerId> {
+        self.lock_peers().ids()
+    }
+
+    /// Registers `id` with `token`. On success the inbox's first item is
+    /// [`ServerFrame::Open`], followed by the messages held for `id`.
+    ///
+    /// Registering an id again with the same token takes it over: the older
+    /// session's inbox closes with
+    /// [`CloseReason::Superseded`](crate::CloseReason::Superseded) and the
+    /// new one gets OPEN (the reference server sends nothing here, which
+    /// leaves a reconnecting client waiting for an `open` that never comes).
+    ///
+    /// # Errors
+    ///
+    /// [`RegisterError::IdTaken`] when another token holds `id`,
+    /// [`RegisterError::ServerFull`] at the peer limit,
+    /// [`RegisterError::BadToken`] for an empty or oversized token.
+    pub fn register(&self, id: &PeerId, token: &str) -> Result<(PeerSession, Inbox<ServerFrame>), RegisterError> {
+        match self.with_peers(|peers, env| peers.register(env, id, token)) {
+            Ok((session, inbox)) => {
+                tracing::debug!(peer = %id, "registered");
+                Ok((PeerSession { hub: self.clone(), id: id.clone(), session }, inbox))
+            }
+            Err(error) => {
+                inc(&self.metrics().refused);
+                tracing::debug!(peer = %id, %error, "registration refused");
+                Err(error)
+            }
+        }
+    }
+
+    /// Checks `params` against `key` and registers the peer: the whole
+    /// admission of a PeerJS websocket, in the reference's order.
+    ///
+    /// # Errors
+    ///
+    /// [`AdmitError`]; send its [`to_json`](AdmitError::to_json) frame, then
+    /// close the socket.
+    pub fn admit(&self, params: PeerParams, key: &str) -> Result<(PeerSession, Inbox<ServerFrame>), AdmitError> {
+        let (id, token) = params.check(key)?;
+        Ok(self.register(&id, &token)?)
+    }
+
+    /// Hands a message that arrived from another node to its destination
+    /// if registered here. Returns whether it was queued. For
+    /// [`Backplane`](crate::Backplane) implementations.
+    pub fn deliver_remote_message(&self, message: Message) -> bool {
+        self.with_peers(|peers, env| peers.deliver_remote(env, message))
+    }
+}
+
+/// A registered peer. Dropping it unregisters the id (if this session still
+/// holds it); nobody is told, as in the reference server.
+#[derive(Debug)]
+pub struct PeerSession {
+    hub: Hub,
+    id: PeerId,
+    session: Session,
+}
+
+impl PeerSession {
+    /// The registered id.
+    #[must_use]
+    pub fn id(&self) -> &PeerId {
+        &self.id
+    }
+
+    /// Acts on one frame from the client: any frame counts as a sign of
+    /// life; relayed types are routed.
+    pub fn handle(&self, frame: ClientFrame) {
+        self.hub.with_peers(|peers, env| peers.receive(env, &self.id, self.session, frame));
+    }
+
+    /// Parses one text frame (bounded by
+    /// [`Config::max_message_bytes`](crate::Config::max_message_bytes)) and
+    /// acts on it with [`PeerSession::handle`].
+    ///
+    /// # Errors
+    ///
+    /// The [`FrameError`] of a frame that cannot be used; it is counted as
+    /// dropped and changes nothing. Servers ignore it: an ERROR frame would
+    /// make the stock client give up its peer.
+    pub fn handle_text(&self, text: &str) -> Result<(), FrameError> {
+        match ClientFrame::parse(text, self.hub.config().message_bytes()) {
+            Ok(frame) => {
+                self.handle(frame);
+                Ok(())
+            }
+            Err(error) => {
+                inc(&self.hub.metrics().dropped);
+                Err(error)
+            }
+        }
+    }
+
+    /// Sends `payload` as a `kind` message to `dst`, as [`PeerSession::handle`]
+    /// does for a parsed frame.
+    pub fn send(&self, kind: MessageKind, dst: PeerId, payload: Option<Box<RawValue>>) {
+        self.handle(ClientFrame::Relay { kind, dst, payload });
+    }
+
+    /// Whether this session still holds its id.
+    #[must_use]
+    pub fn is_registered(&self) -> bool {
+        self.hub.lock_peers().is_registered(&self.id, self.session)
+    }
+}
+
+impl Drop for PeerSession {
+    fn drop(&mut self) {
+        if self.hub.with_peers(|peers, env| peers.unregister(env, &self.id, self.session)) {
+            tracing::debug!(peer = %self.id, "unregistered");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &[(&str, &str)]) -> PeerParams {
+        PeerParams::from_pairs(query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+    }
+
+    #[test]
+    fn admit_registers_after_the_checks() {
+        let hub = Hub::default();
+        let ok = params(&[("key", "k"), ("id", "a"), ("token", "t")]);
+        let (_session, mut inbox) = hub.admit(ok.clone(), "k").unwrap();
+        assert!(matches!(inbox.try_recv(), Some(ServerFrame::Open)));
+        let other_token = params(&[("key", "k"), ("id", "a"), ("token", "u")]);
+        assert_eq!(hub.admit(other_token, "k").unwrap_err(), AdmitError::Refused(RegisterError::IdTaken));
+    }
+}

@@ -1,0 +1,95 @@
+//! Everything PeerJS: the relay's wire frames and admission rules, and the
+//! framework-neutral PeerJS server that the adapters bind to their
+//! framework.
+//!
+//! A [`PeerJsServer`] is a [`Hub`] with [`PeerJsOptions`]. An adapter
+//! routes requests with [`Route::of`], answers the HTTP routes with
+//! [`Reply::to`] under the [`Cors`] policy, and hands each upgraded
+//! websocket, converted to a stream and sink of [`WsMessage`], to
+//! [`PeerJsServer::serve_socket`]. Everything else (admission, relay,
+//! heartbeats, pings, close codes and grace) happens here, once for every
+//! adapter.
+//!
+//! | event | close |
+//! |---|---|
+//! | refused admission (ERROR or ID-TAKEN frame first) | no status (client sees 1005) |
+//! | the client closes | the framework's answer to its close |
+//! | idle timeout, superseded, outbound queue full | 1000 with the reason |
+//! | [`Hub::shutdown`] | 1001 |
+//! | message over [`Config::max_message_bytes`](crate::Config::max_message_bytes) | 1009, then the connection is dropped unread |
+//! | text frame that is not UTF-8 | 1007, then dropped |
+//! | broken framing | 1002, then dropped |
+//!
+//! After a close frame the server waits up to
+//! [`PeerJsOptions::close_grace`] for the client's answer.
+
+mod cors;
+mod http;
+mod options;
+mod socket;
+
+use std::sync::Arc;
+
+pub use cors::{Cors, Header};
+pub use http::{Reply, Route};
+pub use options::PeerJsOptions;
+pub use socket::{CloseFrame, ReadError, WsMessage};
+
+pub use crate::hub::PeerSession;
+pub use crate::relay::{
+    AdmitError, ClientFrame, FrameError, MAX_TOKEN_LEN, Message, MessageKind, PeerParams, RegisterError, ServerFrame,
+    error_frame,
+};
+use crate::Hub;
+
+/// A PeerJS server: a hub and its options. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct PeerJsServer {
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    hub: Hub,
+    options: PeerJsOptions,
+    cors: Cors,
+}
+
+impl PeerJsServer {
+    /// A server for the peers of `hub`.
+    #[must_use]
+    pub fn new(hub: Hub, options: PeerJsOptions) -> Self {
+        let cors = Cors::new(options.origins());
+        Self { inner: Arc::new(Shared { hub, options, cors }) }
+    }
+
+    /// The hub.
+    #[must_use]
+    pub fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    /// The options.
+    #[must_use]
+    pub fn options(&self) -> &PeerJsOptions {
+        &self.inner.options
+    }
+
+    /// The CORS policy of the HTTP routes.
+    #[must_use]
+    pub fn cors(&self) -> &Cors {
+        &self.inner.cors
+    }
+
+    /// The route of an absolute request path, if it is one of this server's.
+    #[must_use]
+    pub fn route(&self, path: &str) -> Option<Route> {
+        Route::of(path, self.options())
+    }
+
+    /// The answer to `GET` on an HTTP route (`None` for the websocket).
+    #[must_use]
+    pub fn reply(&self, route: Route) -> Option<Reply> {
+        Reply::to(route, self.hub(), self.options())
+    }
+}

@@ -1,0 +1,304 @@
+//! The relay as a state machine: registration with a token, routing with
+//! `src` filled in, holding messages for peers not connected yet, EXPIRE, and
+//! the idle timeout. The hub owns it behind its peer lock and hands out
+//! [`PeerSession`](crate::peerjs::PeerSession)s to drive it.
+//!
+//! Invariants, kept by every operation:
+//! - an id is registered at most once; only its current session can
+//!   send as it or unregister it;
+//! - held messages are flushed right after OPEN, before any live message,
+//!   because both happen under the same lock;
+//! - held messages are bounded per destination and in total; over a bound,
+//!   the message is dropped and its sender gets EXPIRE at once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, atomic::Ordering::Relaxed};
+
+use tokio::time::Instant;
+
+use super::{ClientFrame, Message, MessageKind, ServerFrame};
+use crate::{
+    CloseReason, Inbox, PeerId,
+    env::Env,
+    metrics::{Metrics, inc},
+    outbox::{Outbox, Push, pair},
+};
+
+/// Longest token, in bytes, a peer may register with.
+pub const MAX_TOKEN_LEN: usize = 256;
+
+/// Why a registration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// The id is registered with another token.
+    #[error("ID is taken")]
+    IdTaken,
+    /// The relay holds its maximum number of peers.
+    #[error("Server has reached its concurrent user limit")]
+    ServerFull,
+    /// The token is empty or longer than [`MAX_TOKEN_LEN`].
+    #[error("token must be 1 to {MAX_TOKEN_LEN} bytes")]
+    BadToken,
+}
+
+impl RegisterError {
+    /// The frame the PeerJS server sends before closing the socket.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::IdTaken => r#"{"type":"ID-TAKEN","payload":{"msg":"ID is taken"}}"#.to_owned(),
+            Self::ServerFull => error_frame("Server has reached its concurrent user limit"),
+            Self::BadToken => error_frame("No id, token, or key supplied to websocket server"),
+        }
+    }
+}
+
+/// A PeerJS `ERROR` frame carrying `msg`.
+#[must_use]
+pub fn error_frame(msg: &str) -> String {
+    let msg = serde_json::Value::from(msg);
+    format!(r#"{{"type":"ERROR","payload":{{"msg":{msg}}}}}"#)
+}
+
+#[derive(Debug)]
+struct Peer {
+    token: Arc<str>,
+    session: u64,
+    outbox: Outbox<ServerFrame>,
+    last_seen: Instant,
+}
+
+#[derive(Debug)]
+struct Held {
+    since: Instant,
+    messages: VecDeque<Message>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PeerState {
+    next_session: u64,
+    peers: HashMap<PeerId, Peer>,
+    held: HashMap<PeerId, Held>,
+    held_total: usize,
+}
+
+impl PeerState {
+    pub(crate) fn close_all(&mut self, m: &Metrics) {
+        for peer in self.peers.values() {
+            peer.outbox.set_reason(CloseReason::Shutdown);
+        }
+        self.peers.clear();
+        self.held.clear();
+        self.held_total = 0;
+        self.gauges(m);
+    }
+
+    fn gauges(&self, m: &Metrics) {
+        m.peers.store(self.peers.len() as u64, Relaxed);
+    }
+
+    fn remove(&mut self, id: &PeerId, reason: Option<CloseReason>, m: &Metrics) {
+        if let Some(peer) = self.peers.remove(id) {
+            if let Some(reason) = reason {
+                peer.outbox.set_reason(reason);
+            }
+        }
+        self.gauges(m);
+    }
+
+    fn is_current(&self, id: &PeerId, session: u64) -> bool {
+        self.peers.get(id).is_some_and(|p| p.session == session)
+    }
+
+    /// Queues `frame` to a registered peer; a full queue evicts the peer.
+    fn push(&mut self, id: &PeerId, frame: ServerFrame, m: &Metrics) -> bool {
+        let Some(peer) = self.peers.get(id) else { return false };
+        match peer.outbox.push(frame) {
+            Push::Sent => true,
+            Push::Full => {
+                inc(&m.slow_consumers);
+                tracing::warn!(peer = %id, "closing peer: outbound queue full");
+                self.remove(id, Some(CloseReason::SlowConsumer), m);
+                false
+            }
+            Push::Gone => {
+                self.remove(id, None, m);
+                false
+            }
+        }
+    }
+
+    fn expire_to(&mut self, sender: &PeerId, absent: &PeerId, m: &Metrics) {
+        let notice = Message { kind: MessageKind::Expire, src: absent.clone(), dst: sender.clone(), payload: None };
+        if self.push(sender, ServerFrame::Message(notice), m) {
+            inc(&m.expired);
+        }
+    }
+
+    fn hold(&mut self, message: Message, env: &Env<'_>, now: Instant) {
+        let config = env.config;
+        let m = env.metrics;
+        let queue_len = self.held.get(&message.dst).map_or(0, |h| h.messages.len());
+        if queue_len >= config.queued_per_peer() || self.held_total >= config.queued_total() {
+            inc(&m.dropped);
+            tracing::debug!(src = %message.src, dst = %message.dst, "hold limit reached, message dropped");
+            self.expire_to(&message.src, &message.dst, m);
+            return;
+        }
+        let held =
+            self.held.entry(message.dst.clone()).or_insert_with(|| Held { since: now, messages: VecDeque::new() });
+        held.messages.push_back(message);
+        self.held_total += 1;
+        inc(&m.queued);
+    }
+
+    fn expire_held(&mut self, env: &Env<'_>, now: Instant) {
+        let timeout = env.config.expire();
+        let due: Vec<PeerId> = self
+            .held
+            .iter()
+            .filter(|(_, h)| now.duration_since(h.since) >= timeout)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for absent in due {
+            let Some(held) = self.held.remove(&absent) else { continue };
+            self.held_total -= held.messages.len();
+            let mut told: Vec<&PeerId> = Vec::new();
+            for message in &held.messages {
+                if !told.contains(&&message.src) {
+                    told.push(&message.src);
+                    self.expire_to(&message.src, &absent, env.metrics);
+                }
+            }
+        }
+    }
+
+    fn drop_silent(&mut self, env: &Env<'_>, now: Instant) {
+        let timeout = env.config.alive();
+        let silent: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| now.duration_since(p.last_seen) >= timeout)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in silent {
+            tracing::debug!(peer = %id, "closing peer: idle timeout");
+            self.remove(&id, Some(CloseReason::IdleTimeout), env.metrics);
+        }
+    }
+}
+
+/// A registration: which session of an id is current.
+pub(crate) type Session = u64;
+
+impl PeerState {
+    /// A fresh id (lowercase UUID v4) that no peer holds now.
+    pub(crate) fn fresh_id(&self) -> PeerId {
+        loop {
+            let id = PeerId::random();
+            if !self.peers.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    pub(crate) fn ids(&self) -> Vec<PeerId> {
+        self.peers.keys().cloned().collect()
+    }
+
+    /// Registers `id` with `token` (see [`Hub::register`](crate::Hub::register)).
+    pub(crate) fn register(
+        &mut self,
+        env: &Env<'_>,
+        id: &PeerId,
+        token: &str,
+    ) -> Result<(Session, Inbox<ServerFrame>), RegisterError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Err(RegisterError::BadToken);
+        }
+        match self.peers.get(id) {
+            Some(peer) if *peer.token != *token => return Err(RegisterError::IdTaken),
+            Some(_) => self.remove(id, Some(CloseReason::Superseded), env.metrics),
+            None if self.peers.len() >= env.config.peers() => return Err(RegisterError::ServerFull),
+            None => {}
+        }
+        self.next_session += 1;
+        let session = self.next_session;
+        let (outbox, inbox) = pair(env.config.outbound());
+        // Capacity exceeds the hold limit by one, so OPEN and every held
+        // message fit.
+        outbox.push(ServerFrame::Open);
+        if let Some(held) = self.held.remove(id) {
+            self.held_total -= held.messages.len();
+            for message in held.messages {
+                outbox.push(ServerFrame::Message(message));
+                inc(&env.metrics.relayed);
+            }
+        }
+        let peer = Peer { token: Arc::from(token), session, outbox, last_seen: Instant::now() };
+        self.peers.insert(id.clone(), peer);
+        self.gauges(env.metrics);
+        Ok((session, inbox))
+    }
+
+    /// Drops the registration of `id` if `session` still holds it. Returns
+    /// whether it did.
+    pub(crate) fn unregister(&mut self, env: &Env<'_>, id: &PeerId, session: Session) -> bool {
+        let current = self.is_current(id, session);
+        if current {
+            self.remove(id, None, env.metrics);
+        }
+        current
+    }
+
+    pub(crate) fn is_registered(&self, id: &PeerId, session: Session) -> bool {
+        self.is_current(id, session)
+    }
+
+    /// Acts on one parsed frame from `src`'s `session`: a sign of life, and a
+    /// message to route for relayed types. Frames of a superseded session
+    /// change nothing.
+    pub(crate) fn receive(&mut self, env: &Env<'_>, src: &PeerId, session: Session, frame: ClientFrame) {
+        let Some(peer) = self.peers.get_mut(src).filter(|p| p.session == session) else { return };
+        peer.last_seen = Instant::now();
+        if let ClientFrame::Relay { kind, dst, payload } = frame {
+            self.route(env, Message { kind, src: src.clone(), dst, payload });
+        }
+    }
+
+    fn route(&mut self, env: &Env<'_>, message: Message) {
+        let m = env.metrics;
+        if self.peers.contains_key(&message.dst) {
+            let dst = message.dst.clone();
+            if self.push(&dst, ServerFrame::Message(message), m) {
+                inc(&m.relayed);
+            } else {
+                inc(&m.dropped);
+            }
+        } else if !message.kind.is_held() {
+            inc(&m.dropped);
+        } else if env.backplane.forward(&message) {
+            inc(&m.relayed);
+        } else {
+            self.hold(message, env, Instant::now());
+        }
+    }
+
+    /// Queues a message that arrived from another node to its destination
+    /// if registered here. Returns whether it was queued.
+    pub(crate) fn deliver_remote(&mut self, env: &Env<'_>, message: Message) -> bool {
+        let dst = message.dst.clone();
+        let delivered = self.push(&dst, ServerFrame::Message(message), env.metrics);
+        if delivered {
+            inc(&env.metrics.relayed);
+        }
+        delivered
+    }
+
+    /// Expires held messages and drops silent peers, as of `now`.
+    pub(crate) fn sweep(&mut self, env: &Env<'_>, now: Instant) {
+        self.expire_held(env, now);
+        self.drop_silent(env, now);
+    }
+}
