@@ -1,14 +1,26 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod builder;
 mod peerjs;
 pub mod protocol;
 mod rooms;
 mod socket;
 
-pub use lingua_signal_core::{Config, Hub};
-pub use peerjs::{PeerJsOptions, peerjs};
-pub use rooms::{RoomsOptions, rooms};
+pub use builder::{Signaling, SignalingBuilder};
+pub use lingua_signal_core::{
+    self as core, Config, Event, Hub, JoinError, LeaveError, MetricsSnapshot, PeerId, RoomId,
+    peerjs::{PeerJsOptions, PeerJsServer},
+};
+
+/// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
+/// per hub. Called from request handlers, which run inside a runtime, so
+/// that building needs none.
+fn spawn_sweeper(hub: &Hub) {
+    if let Some(task) = hub.take_sweeper() {
+        tokio::spawn(task);
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -18,7 +30,8 @@ mod tests {
 
     #[test]
     fn public_types_are_send_sync_and_debug() {
-        assert_send_sync_debug::<RoomsOptions>();
+        assert_send_sync_debug::<Signaling>();
+        assert_send_sync_debug::<SignalingBuilder>();
         assert_send_sync_debug::<protocol::Incoming>();
         assert_send_sync_debug::<protocol::Outgoing>();
         assert_send_sync_debug::<protocol::RequestError>();

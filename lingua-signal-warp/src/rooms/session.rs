@@ -13,14 +13,15 @@
 use std::ops::ControlFlow;
 
 use futures::{SinkExt, StreamExt};
-use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox, Mark};
+use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox, Mark, peerjs::ReadError};
+use tracing::Instrument;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 use warp::ws::{Message, WebSocket};
 
+use super::RoomsSettings;
 use crate::{
-    RoomsOptions,
     protocol::{CLOSE_IDLE_TIMEOUT, CLOSE_UNSUPPORTED_VERSION, Incoming, Outgoing, Request, RequestError},
-    socket::{finish, read_error},
+    socket::finish,
 };
 
 /// How a session ends.
@@ -32,6 +33,8 @@ enum End {
     Lost,
     /// The server closes with this code and reason.
     Close(u16, &'static str),
+    /// A read failed inside a frame: close with this code, read no more.
+    Broken(Message),
 }
 
 type Step = ControlFlow<End>;
@@ -40,34 +43,44 @@ struct Session {
     ws: WebSocket,
     conn: Connection,
     inbox: Inbox<Event>,
-    options: RoomsOptions,
+    options: RoomsSettings,
     last_heard: Instant,
 }
 
 /// Serves one upgraded websocket until it ends.
-pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsOptions, version: Result<(), RequestError>) {
+pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsSettings, version: Result<(), RequestError>) {
     if let Err(refusal) = version {
         let sent = ws.send(Message::text(refusal.to_outgoing(None).to_json())).await;
         if sent.is_ok() {
-            finish(&mut ws, Some(Message::close_with(CLOSE_UNSUPPORTED_VERSION, "unsupported version"))).await;
+            let close = Message::close_with(CLOSE_UNSUPPORTED_VERSION, "unsupported version");
+            finish(&mut ws, Some(close), options.close_grace).await;
         }
         return;
     }
     let (conn, inbox) = hub.connect();
+    let span = conn.span("websocket");
+    let grace = options.close_grace;
     let mut session = Session { ws, conn, inbox, options, last_heard: Instant::now() };
-    let end = session.serve().await;
-    tracing::debug!(conn = %session.conn.id(), ?end, "rooms websocket ends");
-    session.conn.disconnect();
-    match end {
-        End::ClientClosed => finish(&mut session.ws, None).await,
-        End::Lost => {}
-        End::Close(code, reason) => finish(&mut session.ws, Some(Message::close_with(code, reason))).await,
+    async move {
+        let end = session.serve().await;
+        tracing::debug!(?end, "disconnected");
+        session.conn.disconnect();
+        match end {
+            End::ClientClosed => finish(&mut session.ws, None, grace).await,
+            End::Lost => {}
+            End::Close(code, reason) => finish(&mut session.ws, Some(Message::close_with(code, reason)), grace).await,
+            // The reader may sit inside a broken or oversized frame: reading
+            // on would take its rest as frames.
+            End::Broken(close) => drop(timeout(grace, session.ws.send(close)).await),
+        }
     }
+    .instrument(span)
+    .await;
 }
 
 impl Session {
     async fn serve(&mut self) -> End {
-        let period = self.options.ping();
+        let period = self.options.ping_interval;
         let mut pings = interval_at(Instant::now() + period, period);
         pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
@@ -87,8 +100,10 @@ impl Session {
     async fn on_incoming(&mut self, incoming: Option<Result<Message, warp::Error>>) -> Step {
         let message = match incoming {
             None => return ControlFlow::Break(End::Lost),
-            Some(Err(e)) => {
-                let end = read_error(&e).close().map_or(End::Lost, |(code, reason)| End::Close(code, reason));
+            Some(Err(error)) => {
+                tracing::debug!(%error, "websocket read error");
+                let close = ReadError::classify(&error).close_frame();
+                let end = close.map_or(End::Lost, |f| End::Broken(Message::close_with(f.code, f.reason)));
                 return ControlFlow::Break(end);
             }
             Some(Ok(message)) => message,

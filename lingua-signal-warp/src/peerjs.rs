@@ -1,0 +1,121 @@
+//! The PeerJS server of `lingua-signal-core`, bound to warp: its routes, the
+//! websocket upgrade, the conversion of warp's messages, and the core's CORS
+//! policy on warp's responses. Everything else is
+//! [`PeerJsServer`](lingua_signal_core::peerjs::PeerJsServer)'s.
+
+use futures::{Sink, SinkExt, Stream, StreamExt, future};
+use lingua_signal_core::peerjs::{self, PeerJsServer, PeerParams, ReadError, Reply as PeerJsReply, Route, WsMessage};
+use warp::{
+    Filter, Rejection, Reply,
+    filters::BoxedFilter,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    path::FullPath,
+    reply::Response,
+    ws::{Message, WebSocket, Ws},
+};
+
+/// The PeerJS routes of `server`, at its absolute mount path whatever the
+/// filters before this one matched.
+pub(crate) fn filter(server: PeerJsServer) -> BoxedFilter<(Response,)> {
+    websocket(server.clone()).or(http(server)).unify().boxed()
+}
+
+/// The request's route, if it is one of `server`'s and `wanted` says so.
+fn route(
+    server: PeerJsServer,
+    wanted: fn(Route) -> bool,
+) -> impl Filter<Extract = (Route,), Error = Rejection> + Clone + Send + Sync {
+    warp::path::full().and_then(move |full: FullPath| {
+        let route = server.route(full.as_str()).filter(|r| wanted(*r));
+        future::ready(route.ok_or_else(warp::reject::not_found))
+    })
+}
+
+/// `GET P + "peerjs"`: the upgrade is always accepted; refusals are frames.
+fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
+    route(server.clone(), |r| r == Route::WebSocket)
+        .and(warp::ws())
+        .and(warp::query::<Vec<(String, String)>>())
+        .map(move |_: Route, ws: Ws, query: Vec<(String, String)>| {
+            crate::spawn_sweeper(server.hub());
+            let server = server.clone();
+            let params = PeerParams::from_pairs(query);
+            let max = server.hub().config().message_bytes();
+            // tungstenite enforces the size limit before buffering a whole frame.
+            ws.max_message_size(max)
+                .max_frame_size(max)
+                .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params).await })
+                .into_response()
+        })
+}
+
+/// `GET`/`HEAD` on the HTTP routes, and `OPTIONS` (the preflight) on all.
+fn http(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
+    route(server.clone(), |_| true).and(warp::method()).and(warp::header::headers_cloned()).and_then(
+        move |route: Route, method: Method, request: HeaderMap| {
+            let origin = request.get(header::ORIGIN).map(HeaderValue::as_bytes);
+            let cors = server.cors();
+            let answer = if method == Method::OPTIONS {
+                let requested = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS).map(HeaderValue::as_bytes);
+                Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, requested)))
+            } else if method == Method::GET || method == Method::HEAD {
+                server.reply(route).map(|reply| respond(reply.status, Some(reply), cors.headers(origin))).ok_or_else(warp::reject::not_found)
+            } else {
+                Err(warp::reject::not_found())
+            };
+            future::ready(answer)
+        },
+    )
+}
+
+fn respond(status: u16, reply: Option<PeerJsReply>, headers: Vec<peerjs::Header<'_>>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match reply {
+        Some(reply) => {
+            let body = warp::reply::with_header(reply.body, header::CONTENT_TYPE, reply.content_type);
+            warp::reply::with_status(body, status).into_response()
+        }
+        None => warp::reply::with_status(warp::reply(), status).into_response(),
+    };
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_bytes(value) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// warp's websocket as the core's stream and sink of [`WsMessage`].
+fn convert(
+    socket: WebSocket,
+) -> impl Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage, Error = warp::Error> + Send + Unpin {
+    socket
+        .with(|message| future::ready(Ok::<_, warp::Error>(outgoing(message))))
+        .map(|read| read.map(incoming).map_err(|error| ReadError::classify(&error)))
+}
+
+fn incoming(message: Message) -> WsMessage {
+    if message.is_text() {
+        WsMessage::Text(message.to_str().unwrap_or_default().to_owned())
+    } else if message.is_binary() {
+        WsMessage::Binary(message.into_bytes().into())
+    } else if message.is_ping() {
+        WsMessage::Ping(message.into_bytes().into())
+    } else if message.is_pong() {
+        WsMessage::Pong(message.into_bytes().into())
+    } else {
+        let frame = message.close_frame().map(|(code, reason)| peerjs::CloseFrame { code, reason: reason.to_owned().into() });
+        WsMessage::Close(frame)
+    }
+}
+
+fn outgoing(message: WsMessage) -> Message {
+    match message {
+        WsMessage::Text(text) => Message::text(text),
+        WsMessage::Binary(bytes) => Message::binary(bytes),
+        WsMessage::Ping(bytes) => Message::ping(bytes),
+        WsMessage::Pong(bytes) => Message::pong(bytes),
+        WsMessage::Close(None) => Message::close(),
+        WsMessage::Close(Some(frame)) => Message::close_with(frame.code, frame.reason),
+    }
+}
