@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Empty};
+pub use http::Method;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -54,6 +55,16 @@ pub async fn options(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> 
 
 /// Any body-less request; panics on transport errors (the test fails).
 pub async fn request(addr: SocketAddr, method: Method, path: &str, headers: &[(&str, &str)]) -> Response {
+    send(addr, method, path, headers, Bytes::new()).await
+}
+
+/// A request with a `text/plain` body.
+pub async fn request_with_body(addr: SocketAddr, method: Method, path: &str, body: &str) -> Response {
+    let headers = [("content-type", "text/plain")];
+    send(addr, method, path, &headers, Bytes::copy_from_slice(body.as_bytes())).await
+}
+
+async fn send(addr: SocketAddr, method: Method, path: &str, headers: &[(&str, &str)], body: Bytes) -> Response {
     let stream = TcpStream::connect(addr).await.expect("connect to the server");
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("HTTP handshake");
@@ -62,7 +73,7 @@ pub async fn request(addr: SocketAddr, method: Method, path: &str, headers: &[(&
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    let request = builder.body(Empty::<Bytes>::new()).expect("valid request");
+    let request = builder.body(Full::new(body)).expect("valid request");
     let response = sender.send_request(request).await.expect("HTTP response");
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("HTTP body").to_bytes();

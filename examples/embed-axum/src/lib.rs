@@ -31,12 +31,11 @@ impl Notes {
 
 /// The whole app: its own routes and state, plus rooms and PeerJS. Returns
 /// the hub too, to read its metrics or shut it down.
-///
-/// Call it inside a tokio runtime (the hub's sweeper is spawned).
+#[must_use]
 pub fn app() -> (Router, Hub) {
     let signaling = Signaling::builder()
         .config(Config::default().max_members_per_room(8))
-        .socketio_path(SOCKETIO_PATH)
+        .rooms_path(SOCKETIO_PATH)
         .peerjs_path(PEERJS_PATH)
         .build();
     let app = Router::new()

@@ -4,13 +4,12 @@
 use std::io;
 
 use lingua_connect::{Farewell, Options, Running, serve, tls};
-use lingua_signal_core::{Config, Hub};
+use lingua_signal_warp::{Config, Hub, Signaling};
 use warp::{filters::BoxedFilter, reply::Response};
 
 use crate::routes;
 
-/// The app's filters, built from [`Options`]. Must be called inside a tokio
-/// runtime (the hub's sweeper task is spawned here).
+/// The app's filters, built from [`Options`].
 #[derive(Debug, Clone)]
 pub struct App {
     /// Pages, assets, the rooms websocket and PeerJS on the main port.
@@ -26,10 +25,15 @@ impl App {
     /// `max_members_per_room`).
     #[must_use]
     pub fn new(options: &Options) -> Self {
-        let hub = Hub::new(Config::default().max_members_per_room(usize::from(options.max_room_size)));
-        let routes = routes::app(&hub, options);
-        let peerjs_only = routes::peerjs_only(&hub, options);
-        Self { routes, peerjs_only, hub }
+        let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
+        let signaling = Signaling::builder()
+            .config(config)
+            .rooms_path("/rooms")
+            .peerjs(options.peerjs_options())
+            .build();
+        let routes = routes::app(&signaling, options);
+        let peerjs_only = signaling.peerjs_at("/");
+        Self { routes, peerjs_only, hub: signaling.hub().clone() }
     }
 }
 

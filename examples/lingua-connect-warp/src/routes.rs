@@ -4,11 +4,10 @@
 use std::{convert::Infallible, sync::Arc};
 
 use lingua_connect::{
-    Options, PEERJS_PATH, assets,
+    Options, assets,
     pages::{self, PageConfig, Transport},
 };
-use lingua_signal_core::Hub;
-use lingua_signal_warp::{PeerJsOptions, RoomsOptions, peerjs, rooms};
+use lingua_signal_warp::Signaling;
 use warp::{
     Filter, Rejection, Reply,
     filters::BoxedFilter,
@@ -31,11 +30,11 @@ use warp::{
 /// | `GET /{room}` | the room page (transport `"websocket"`), or the 404 page |
 /// | anything else | the 404 page |
 #[must_use]
-pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
+pub fn app(signaling: &Signaling, options: &Options) -> BoxedFilter<(Response,)> {
     let page = Arc::new(PageConfig::new(options, Transport::WebSocket));
     let new_room = get_or_head().and(path::end()).map(pages::new_room);
     let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
-    let metrics_hub = hub.clone();
+    let metrics_hub = signaling.hub().clone();
     let metrics = get_or_head().and(warp::path!("metrics")).map(move || pages::metrics(&metrics_hub));
     let favicon = get_or_head()
         .and(warp::path!("favicon.ico"))
@@ -49,8 +48,6 @@ pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
         .and(socket_io_client_path())
         .and(if_none_match())
         .map(|tag: Option<HeaderValue>| assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref()));
-    let rooms = warp::path("rooms").and(rooms(hub.clone(), RoomsOptions::default()));
-    let peers = warp::path(&PEERJS_PATH[1..]).and(peerjs(hub.clone(), peerjs_options(options)));
     let room = get_or_head()
         .and(path::param::<String>())
         .and(path::end())
@@ -62,22 +59,11 @@ pub fn app(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
         .or(favicon)
         .or(asset)
         .or(socket_io)
-        .or(rooms)
-        .or(peers)
+        .or(signaling.filter())
         .or(room)
         .or(not_found)
         .map(Reply::into_response)
         .boxed()
-}
-
-/// PeerJS alone, mounted at `/` (client `path: "/"`), for `--peerjs-port`.
-#[must_use]
-pub fn peerjs_only(hub: &Hub, options: &Options) -> BoxedFilter<(Response,)> {
-    peerjs(hub.clone(), peerjs_options(options)).map(Reply::into_response).boxed()
-}
-
-fn peerjs_options(options: &Options) -> PeerJsOptions {
-    PeerJsOptions::default().key(options.peerjs_key.clone()).allow_discovery(options.peerjs_discovery)
 }
 
 /// `GET`, or `HEAD` (hyper leaves out the body), as axum's `get` routes.

@@ -11,10 +11,8 @@ use lingua_signal_testing::{
     rooms::{RoomsClient, user_connected, user_disconnected},
     sio::Sio,
 };
-use lingua_signal_warp::{RoomsOptions, rooms};
 use serde_json::json;
 use tokio::net::TcpListener;
-use warp::Filter;
 
 /// Both adapters on one hub, each on its own listener.
 struct Servers {
@@ -31,7 +29,7 @@ async fn servers() -> Servers {
     let axum_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sio_url = format!("http://{}", axum_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(axum_listener, router).await });
-    let routes = warp::path("rooms").and(rooms(hub, RoomsOptions::default()));
+    let routes = lingua_signal_warp::Signaling::builder().hub(hub).build().filter();
     let warp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ws_url = format!("ws://{}/rooms?v=1", warp_listener.local_addr().unwrap());
     tokio::spawn(warp::serve(routes).incoming(warp_listener).run());

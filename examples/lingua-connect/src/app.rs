@@ -13,12 +13,11 @@ use axum::{
     routing::get,
 };
 use bytes::Bytes;
-use lingua_signal_axum::{PeerJsOptions, Signaling, peerjs_router};
-use lingua_signal_core::Config;
+use lingua_signal_axum::{Config, Signaling};
 
 use crate::{
     Options, assets,
-    pages::{self, PEERJS_PATH, PageConfig, Transport},
+    pages::{self, PageConfig, Transport},
     serve::{self, Farewell, Running},
     tls,
 };
@@ -35,8 +34,7 @@ pub async fn start(options: &Options) -> io::Result<Running<App>> {
     serve::serve(options, tls, app, router, peerjs_only).await
 }
 
-/// The app's routers, built from [`Options`]. Must be called inside a tokio
-/// runtime (the hub's sweeper task is spawned here).
+/// The app's routers, built from [`Options`].
 #[derive(Debug, Clone)]
 pub struct App {
     /// Pages, assets, Socket.IO and PeerJS on the main port.
@@ -52,11 +50,7 @@ impl App {
     #[must_use]
     pub fn new(options: &Options) -> Self {
         let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
-        let peerjs = PeerJsOptions::default()
-            .path(PEERJS_PATH)
-            .key(options.peerjs_key.clone())
-            .allow_discovery(options.peerjs_discovery);
-        let signaling = Signaling::builder().config(config).peerjs(peerjs.clone()).build();
+        let signaling = Signaling::builder().config(config).peerjs(options.peerjs_options()).build();
         let page = Arc::new(PageConfig::new(options, Transport::SocketIo));
         let hub = signaling.hub().clone();
         let router = Router::new()
@@ -76,7 +70,7 @@ impl App {
             // Outside the Socket.IO layer, which claims every path under
             // /socket.io: the browser build of the client is served first.
             .layer(middleware::from_fn(socket_io_client_js));
-        let peerjs_only = peerjs_router(signaling.hub().clone(), peerjs.path("/"));
+        let peerjs_only = signaling.peerjs_at("/");
         Self { router, peerjs_only, signaling }
     }
 }

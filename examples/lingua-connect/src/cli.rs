@@ -56,6 +56,17 @@ pub struct Options {
 }
 
 impl Options {
+    /// The PeerJS server's options from the flags: mounted at
+    /// [`PEERJS_PATH`](crate::PEERJS_PATH), with `--peerjs-key` and
+    /// `--peerjs-discovery`.
+    #[must_use]
+    pub fn peerjs_options(&self) -> lingua_signal_core::peerjs::PeerJsOptions {
+        lingua_signal_core::peerjs::PeerJsOptions::default()
+            .path(crate::PEERJS_PATH)
+            .key(self.peerjs_key.clone())
+            .allow_discovery(self.peerjs_discovery)
+    }
+
     /// The defaults, as if run without flags, listening on `addr`.
     #[must_use]
     pub fn on(addr: SocketAddr) -> Self {

@@ -38,12 +38,12 @@ pub async fn launch<A: Farewell>(
 }
 
 fn log_peerjs<A>(options: &Options, running: &Running<A>) {
-    let key = &options.peerjs_key;
+    // The key is in every page, yet no secret belongs in logs at `info`.
     tracing::info!(
-        peerjs_id = %format!("{}{PEERJS_PATH}/{key}/id", running.url()),
         peerjs_ws = %format!("{}{PEERJS_PATH}/peerjs", running.url().replacen("http", "ws", 1)),
-        "PeerJS server: client options {{ path: \"{PEERJS_PATH}\", key: \"{key}\" }}"
+        "PeerJS server: client options {{ path: \"{PEERJS_PATH}\" }}"
     );
+    tracing::debug!(key = %options.peerjs_key, "PeerJS key");
     if let Some(addr) = running.peerjs_addr {
         tracing::info!(
             "PeerJS server alone on {}://{addr} (client options {{ port: {}, path: \"/\" }})",

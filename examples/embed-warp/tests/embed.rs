@@ -1,0 +1,59 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The embed example on 127.0.0.1:0: its own routes keep working, and rooms
+//! and PeerJS answer under its `/rtc` prefix.
+
+use embed_warp::{PEERJS_PATH, ROOMS_PATH};
+use lingua_signal_testing::{
+    http,
+    peerjs::{Target, message, relayed},
+    rooms::{RoomsClient, user_connected, user_disconnected},
+};
+use serde_json::json;
+use std::net::SocketAddr;
+
+async fn start() -> SocketAddr {
+    let (routes, _hub) = embed_warp::routes();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(warp::serve(routes).incoming(listener).run());
+    addr
+}
+
+#[tokio::test]
+async fn the_services_own_routes_still_work() {
+    let addr = start().await;
+    let home = http::get(addr, "/", &[]).await;
+    assert_eq!(home.status.as_u16(), 200);
+    assert!(home.text().starts_with("notes service"), "{}", home.text());
+    let added = http::request_with_body(addr, http::Method::POST, "/notes", "buy milk").await;
+    assert_eq!(added.status.as_u16(), 201);
+    let notes = http::get(addr, "/notes", &[]).await;
+    assert_eq!((notes.status.as_u16(), notes.text()), (200, r#"["buy milk"]"#));
+    assert_eq!(http::get(addr, "/missing", &[]).await.status.as_u16(), 404);
+    assert_eq!(http::get(addr, "/rooms", &[]).await.status.as_u16(), 404, "rooms live under the prefix only");
+}
+
+#[tokio::test]
+async fn websocket_members_meet_in_a_room_under_the_prefix() {
+    let addr = start().await;
+    let url = format!("ws://{addr}{ROOMS_PATH}");
+    let mut alice = RoomsClient::connect(&url).await;
+    assert!(alice.join("standup", "alice").await.is_empty());
+    let mut bob = RoomsClient::connect(&url).await;
+    assert_eq!(bob.join("standup", "bob").await, ["alice"]);
+    assert_eq!(alice.recv().await, user_connected("standup", "bob"));
+    drop(bob.into_stream());
+    assert_eq!(alice.recv().await, user_disconnected("standup", "bob"));
+}
+
+#[tokio::test]
+async fn peerjs_answers_under_the_prefix() {
+    let addr = start().await;
+    let id = http::get(addr, &format!("{PEERJS_PATH}/peerjs/id"), &[]).await;
+    assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
+    let t = Target::new(addr, PEERJS_PATH, "peerjs");
+    let mut a = t.open("a").await;
+    let mut b = t.open("b").await;
+    a.send_json(&message("OFFER", "b", json!({"sdp": "v=0"}))).await;
+    assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!({"sdp": "v=0"})));
+}
