@@ -9,6 +9,7 @@ mod hub;
 mod id;
 mod metrics;
 mod outbox;
+pub mod prometheus;
 mod relay;
 mod room;
 
