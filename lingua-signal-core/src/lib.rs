@@ -9,6 +9,7 @@ mod id;
 mod metrics;
 mod outbox;
 pub mod peerjs;
+pub mod prometheus;
 mod relay;
 mod rooms;
 

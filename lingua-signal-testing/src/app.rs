@@ -174,14 +174,20 @@ pub async fn healthz_answers_ok(addr: SocketAddr) {
     assert_eq!((health.status.as_u16(), health.text()), (200, "ok"));
 }
 
-/// `GET /metrics` exposes the hub's counters in the Prometheus text format,
-/// and they move: a PeerJS peer registered on the app shows as a gauge.
+/// `GET /metrics` exposes the hub's metrics as OpenMetrics text (counters
+/// with their `_total` samples, `# EOF` last), never cached, and they move: a
+/// PeerJS peer registered on the app shows as a gauge.
 pub async fn metrics_are_exposed(addr: SocketAddr) {
     let before = get(addr, "/metrics", &[]).await;
     assert_eq!(before.status, 200);
-    assert_eq!(before.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
-    assert!(before.text().contains("# TYPE lingua_signal_rooms gauge\nlingua_signal_rooms 0\n"), "{}", before.text());
-    assert!(before.text().contains("\nlingua_signal_peers 0\n"));
+    assert_eq!(before.header("content-type"), Some("application/openmetrics-text; version=1.0.0; charset=utf-8"));
+    assert_eq!(before.header("cache-control"), Some("no-store"));
+    let text = before.text();
+    assert!(text.contains("# HELP lingua_signal_rooms Rooms that exist now.\n"), "{text}");
+    assert!(text.contains("# TYPE lingua_signal_rooms gauge\nlingua_signal_rooms 0\n"), "{text}");
+    assert!(text.contains("# TYPE lingua_signal_joins counter\nlingua_signal_joins_total 0\n"), "{text}");
+    assert!(text.contains("\nlingua_signal_peers 0\n"), "{text}");
+    assert!(text.ends_with("\n# EOF\n"), "{text}");
     let target = crate::peerjs::Target::new(addr, "/peerjs", "peerjs");
     let _peer = target.open("metrics-probe").await;
     let after = get(addr, "/metrics", &[]).await;

@@ -22,7 +22,7 @@ use warp::{
 /// |---|---|
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
-/// | `GET /metrics` | the hub's counters, Prometheus text format |
+/// | `GET /metrics` | the hub's metrics, OpenMetrics text (`lingua_signal_core::prometheus`) |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
 /// | `GET /socket.io/socket.io.js` (and `.min.js`) | the socket.io-client build |
 /// | websocket `/rooms` | the rooms protocol (`lingua-signal-warp/PROTOCOL.md`) |

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use lingua_signal_core::RoomId;
+use lingua_signal_core::{RoomId, prometheus};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
@@ -172,35 +172,14 @@ fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response<Byt
     }
 }
 
-/// `GET /metrics`: the hub's counters in the Prometheus text format.
+/// `GET /metrics`: the hub's metrics as OpenMetrics text, never cached.
 #[must_use]
 pub fn metrics(hub: &lingua_signal_core::Hub) -> Response<Bytes> {
-    let m = hub.metrics().snapshot();
-    let rows: [(&str, &str, &str, u64); 12] = [
-        ("connections", "gauge", "Room connections open now.", m.connections),
-        ("rooms", "gauge", "Rooms that exist now.", m.rooms),
-        ("members", "gauge", "Room memberships now.", m.members),
-        ("peers", "gauge", "PeerJS peers registered now.", m.peers),
-        ("joins_total", "counter", "Joins accepted.", m.joins),
-        ("refused_total", "counter", "Joins and registrations refused.", m.refused),
-        ("events_total", "counter", "Membership events queued for delivery.", m.events),
-        ("slow_consumers_total", "counter", "Connections dropped for a full outbound queue.", m.slow_consumers),
-        ("relayed_total", "counter", "Relay messages delivered.", m.relayed),
-        ("queued_total", "counter", "Relay messages held for an absent peer.", m.queued),
-        ("expired_total", "counter", "EXPIRE notices sent.", m.expired),
-        ("dropped_total", "counter", "Relay messages dropped.", m.dropped),
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(prometheus::CONTENT_TYPE)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
-    let mut text = String::new();
-    for (name, kind, help, value) in rows {
-        text.push_str(&format!(
-            "# HELP lingua_signal_{name} {help}\n# TYPE lingua_signal_{name} {kind}\nlingua_signal_{name} {value}\n"
-        ));
-    }
-    let mut response = Response::new(Bytes::from(text));
-    let ty = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
-    response.headers_mut().insert(header::CONTENT_TYPE, ty);
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    reply(StatusCode::OK, &headers, Bytes::from(prometheus::encode(hub)))
 }
 
 #[cfg(test)]
