@@ -51,7 +51,10 @@ fn cors_layer(policy: &Cors) -> CorsLayer {
         Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
     };
     let methods = Cors::ALLOW_METHODS.split(',').filter_map(|m| Method::from_bytes(m.as_bytes()).ok());
-    CorsLayer::new().allow_origin(origins).allow_methods(methods.collect::<Vec<_>>()).allow_headers(AllowHeaders::mirror_request())
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(methods.collect::<Vec<_>>())
+        .allow_headers(AllowHeaders::mirror_request())
 }
 
 /// tower-http answers a preflight with 200; the policy (and the reference

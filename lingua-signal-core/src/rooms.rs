@@ -178,7 +178,13 @@ impl RoomState {
         (id, inbox)
     }
 
-    pub(crate) fn join(&mut self, env: &Env<'_>, id: ConnId, room: &RoomId, user: &PeerId) -> Result<Vec<PeerId>, JoinError> {
+    pub(crate) fn join(
+        &mut self,
+        env: &Env<'_>,
+        id: ConnId,
+        room: &RoomId,
+        user: &PeerId,
+    ) -> Result<Vec<PeerId>, JoinError> {
         let config = env.config;
         let conn = self.conns.get(&id).ok_or(JoinError::Closed)?;
         if let Some((_, as_user)) = conn.joined.iter().find(|(r, _)| r == room) {

@@ -33,10 +33,8 @@ fn route(
 
 /// `GET P + "peerjs"`: the upgrade is always accepted; refusals are frames.
 fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
-    route(server.clone(), |r| r == Route::WebSocket)
-        .and(warp::ws())
-        .and(warp::query::<Vec<(String, String)>>())
-        .map(move |_: Route, ws: Ws, query: Vec<(String, String)>| {
+    route(server.clone(), |r| r == Route::WebSocket).and(warp::ws()).and(warp::query::<Vec<(String, String)>>()).map(
+        move |_: Route, ws: Ws, query: Vec<(String, String)>| {
             crate::spawn_sweeper(server.hub());
             let server = server.clone();
             let params = PeerParams::from_pairs(query);
@@ -46,7 +44,8 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
                 .max_frame_size(max)
                 .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params).await })
                 .into_response()
-        })
+        },
+    )
 }
 
 /// `GET`/`HEAD` on the HTTP routes, and `OPTIONS` (the preflight) on all.
@@ -59,7 +58,10 @@ fn http(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Reje
                 let requested = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS).map(HeaderValue::as_bytes);
                 Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, requested)))
             } else if method == Method::GET || method == Method::HEAD {
-                server.reply(route).map(|reply| respond(reply.status, Some(reply), cors.headers(origin))).ok_or_else(warp::reject::not_found)
+                server
+                    .reply(route)
+                    .map(|reply| respond(reply.status, Some(reply), cors.headers(origin)))
+                    .ok_or_else(warp::reject::not_found)
             } else {
                 Err(warp::reject::not_found())
             };
@@ -104,7 +106,8 @@ fn incoming(message: Message) -> WsMessage {
     } else if message.is_pong() {
         WsMessage::Pong(message.into_bytes().into())
     } else {
-        let frame = message.close_frame().map(|(code, reason)| peerjs::CloseFrame { code, reason: reason.to_owned().into() });
+        let frame =
+            message.close_frame().map(|(code, reason)| peerjs::CloseFrame { code, reason: reason.to_owned().into() });
         WsMessage::Close(frame)
     }
 }

@@ -31,7 +31,6 @@ impl Notes {
 
 /// The whole app: its own routes and state, plus rooms and PeerJS. Returns
 /// the hub too, to read its metrics or shut it down.
-#[must_use]
 pub fn app() -> (Router, Hub) {
     let signaling = Signaling::builder()
         .config(Config::default().max_members_per_room(8))

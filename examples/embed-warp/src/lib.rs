@@ -53,11 +53,13 @@ fn own_routes(notes: Notes) -> impl Filter<Extract = (Response,), Error = Reject
         .map(|| "notes service: GET/POST /notes; video rooms under /rtc".into_response());
     let list_notes = notes.clone();
     let list = warp::path!("notes").and(warp::get()).map(move || warp::reply::json(&list_notes.all()).into_response());
-    let add = warp::path!("notes").and(warp::post()).and(warp::body::content_length_limit(4096)).and(warp::body::bytes()).map(
-        move |body: Bytes| {
+    let add = warp::path!("notes")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(4096))
+        .and(warp::body::bytes())
+        .map(move |body: Bytes| {
             notes.add(String::from_utf8_lossy(&body).into_owned());
             StatusCode::CREATED.into_response()
-        },
-    );
+        });
     home.or(list).unify().or(add).unify()
 }

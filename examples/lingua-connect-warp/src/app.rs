@@ -26,11 +26,8 @@ impl App {
     #[must_use]
     pub fn new(options: &Options) -> Self {
         let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
-        let signaling = Signaling::builder()
-            .config(config)
-            .rooms_path("/rooms")
-            .peerjs(options.peerjs_options())
-            .build();
+        let signaling =
+            Signaling::builder().config(config).rooms_path("/rooms").peerjs(options.peerjs_options()).build();
         let routes = routes::app(&signaling, options);
         let peerjs_only = signaling.peerjs_at("/");
         Self { routes, peerjs_only, hub: signaling.hub().clone() }

@@ -99,8 +99,7 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     let id = get(alone, "/peerjs/id", &[]).await;
     assert_eq!((id.status.as_u16(), id.body.len()), (200, 36));
     // Both listeners share one relay: a peer on one port reaches a peer on the other.
-    let target =
-        |addr, path: &str| lingua_signal_testing::peerjs::Target::new(addr, path, "peerjs");
+    let target = |addr, path: &str| lingua_signal_testing::peerjs::Target::new(addr, path, "peerjs");
     let mut a = target(app.addr, "/peerjs").open("pa").await;
     let mut b = target(alone, "/").open("pb").await;
     a.send_json(&json!({"type": "OFFER", "dst": "pb", "payload": {"x": 1}})).await;

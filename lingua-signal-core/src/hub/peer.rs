@@ -6,7 +6,9 @@ use serde_json::value::RawValue;
 use crate::{
     Hub, Inbox, PeerId,
     metrics::inc,
-    relay::{AdmitError, ClientFrame, FrameError, Message, MessageKind, PeerParams, RegisterError, ServerFrame, Session},
+    relay::{
+        AdmitError, ClientFrame, FrameError, Message, MessageKind, PeerParams, RegisterError, ServerFrame, Session,
+    },
 };
 
 impl Hub {

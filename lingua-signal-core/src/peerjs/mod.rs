@@ -35,12 +35,12 @@ pub use http::{Reply, Route};
 pub use options::PeerJsOptions;
 pub use socket::{CloseFrame, ReadError, WsMessage};
 
+use crate::Hub;
 pub use crate::hub::PeerSession;
 pub use crate::relay::{
     AdmitError, ClientFrame, FrameError, MAX_TOKEN_LEN, Message, MessageKind, PeerParams, RegisterError, ServerFrame,
     error_frame,
 };
-use crate::Hub;
 
 /// A PeerJS server: a hub and its options. Cloning is cheap.
 #[derive(Debug, Clone)]

@@ -291,7 +291,10 @@ mod tests {
         let inner = |text| Wrapped("outer", Some(Box::new(Wrapped(text, None))));
         assert_eq!(ReadError::classify(&inner("Space limit exceeded: Message too long: 9 > 8")), ReadError::TooBig);
         assert_eq!(ReadError::classify(&inner("UTF-8 encoding error")), ReadError::InvalidUtf8);
-        assert_eq!(ReadError::classify(&inner("WebSocket protocol error: Reserved bits are non-zero")), ReadError::Protocol);
+        assert_eq!(
+            ReadError::classify(&inner("WebSocket protocol error: Reserved bits are non-zero")),
+            ReadError::Protocol
+        );
         assert_eq!(ReadError::classify(&inner("IO error: reset")), ReadError::Lost);
         assert_eq!(ReadError::TooBig.close_frame().map(|f| f.code), Some(1009));
         assert_eq!(ReadError::Lost.close_frame(), None);

@@ -11,5 +11,5 @@ mod state;
 
 pub use admission::{AdmitError, PeerParams};
 pub use frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
-pub(crate) use state::{PeerState, Session};
 pub use state::{MAX_TOKEN_LEN, RegisterError, error_frame};
+pub(crate) use state::{PeerState, Session};

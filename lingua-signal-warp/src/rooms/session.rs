@@ -14,8 +14,8 @@ use std::ops::ControlFlow;
 
 use futures::{SinkExt, StreamExt};
 use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox, Mark, peerjs::ReadError};
-use tracing::Instrument;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
+use tracing::Instrument;
 use warp::ws::{Message, WebSocket};
 
 use super::RoomsSettings;
