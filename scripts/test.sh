@@ -20,6 +20,9 @@ if cargo tree --locked -p lingua-signal-core -e normal --prefix none \
   exit 1
 fi
 
+step "crate READMEs render outside rustdoc (crates.io)"
+node scripts/check-readme-links.mjs
+
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
