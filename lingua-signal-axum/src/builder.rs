@@ -1,13 +1,10 @@
 //! [`Signaling`] and its builder: one hub, one configuration, and what axum
 //! needs to serve rooms and the PeerJS server.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{fmt, sync::Arc};
 
 use axum::Router;
-use lingua_signal_core::{
-    Config, Hub,
-    peerjs::{PeerJsOptions, PeerJsServer},
-};
+use lingua_signal_core::{Adapter, Hub, Settings, peerjs::PeerJsServer};
 use socketioxide::{ParserConfig, SocketIo, layer::SocketIoLayer};
 
 use crate::{
@@ -104,128 +101,33 @@ impl Signaling {
     }
 }
 
-/// Configures a [`Signaling`]; each setter documents its default. The warp
-/// adapter's builder has the same setters.
-#[derive(Debug, Clone)]
-pub struct SignalingBuilder {
-    hub: Option<Hub>,
-    config: Config,
-    peerjs: PeerJsOptions,
-    rooms_path: String,
-    ping_interval: Duration,
-    ping_timeout: Duration,
-    max_message_bytes: Option<usize>,
-}
+/// Configures a [`Signaling`]: the core's one builder, shared with the warp
+/// adapter (same setters, same defaults), with rooms over Socket.IO at
+/// [`rooms_path`](lingua_signal_core::SignalingBuilder::rooms_path),
+/// `"/socket.io"` by default.
+pub type SignalingBuilder = lingua_signal_core::SignalingBuilder<Signaling>;
 
-impl Default for SignalingBuilder {
-    fn default() -> Self {
-        Self {
-            hub: None,
-            config: Config::default(),
-            peerjs: PeerJsOptions::default(),
-            rooms_path: "/socket.io".to_owned(),
-            ping_interval: Duration::from_secs(25),
-            ping_timeout: Duration::from_secs(20),
-            max_message_bytes: None,
-        }
-    }
-}
+impl Adapter for Signaling {
+    const DEFAULT_ROOMS_PATH: &'static str = "/socket.io";
 
-impl SignalingBuilder {
-    /// Serves rooms and peers of an existing hub, with that hub's [`Config`]
-    /// (any [`config`](Self::config) is then ignored). Default: a new hub.
-    #[must_use]
-    pub fn hub(mut self, hub: Hub) -> Self {
-        self.hub = Some(hub);
-        self
-    }
-
-    /// The limits and timers of the new hub. Default [`Config::default`].
-    #[must_use]
-    pub fn config(mut self, config: Config) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// The absolute path of the rooms endpoint: here Socket.IO's request
-    /// path, which the client passes as `io(url, { path })`. Default
-    /// `"/socket.io"`, the client's default.
-    #[must_use]
-    pub fn rooms_path(mut self, path: impl Into<String>) -> Self {
-        self.rooms_path = path.into();
-        self
-    }
-
-    /// All PeerJS settings at once. Default [`PeerJsOptions::default`].
-    #[must_use]
-    pub fn peerjs(mut self, options: PeerJsOptions) -> Self {
-        self.peerjs = options;
-        self
-    }
-
-    /// The absolute PeerJS mount path, the browser's `new Peer({ path })`.
-    /// Default `"/peerjs"`.
-    #[must_use]
-    pub fn peerjs_path(mut self, path: &str) -> Self {
-        self.peerjs = self.peerjs.path(path);
-        self
-    }
-
-    /// The PeerJS `key`. Default `"peerjs"`, the client's default.
-    #[must_use]
-    pub fn peerjs_key(mut self, key: impl Into<String>) -> Self {
-        self.peerjs = self.peerjs.key(key);
-        self
-    }
-
-    /// How often the server pings each rooms client. Default 25 s.
-    #[must_use]
-    pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.ping_interval = interval;
-        self
-    }
-
-    /// How long the server waits for the answer to a ping before it drops
-    /// the client, whose rooms then hear that it left. Default 20 s.
-    #[must_use]
-    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
-        self.ping_timeout = timeout;
-        self
-    }
-
-    /// The largest message a rooms client may send, in bytes; a client that
-    /// sends more is disconnected. On Socket.IO it bounds both transports:
-    /// one HTTP long-polling body, one websocket message or frame, and the
-    /// binary attachments of one packet. Default: the hub's
-    /// [`Config::message_bytes`] (256 KiB unless configured).
-    #[must_use]
-    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
-        self.max_message_bytes = Some(bytes);
-        self
-    }
-
-    /// Creates the hub (unless one was given), the Socket.IO server and the
-    /// PeerJS server. Needs no runtime: the hub's sweeper is spawned by the
-    /// first PeerJS connection.
-    #[must_use]
-    pub fn build(self) -> Signaling {
-        let hub = self.hub.unwrap_or_else(|| Hub::new(self.config));
-        let max = self.max_message_bytes.unwrap_or_else(|| hub.config().message_bytes());
+    /// Creates the Socket.IO server and the PeerJS server on the hub.
+    fn from_settings(settings: Settings) -> Self {
+        let max = settings.max_message_bytes;
         // socketioxide's defaults bound only polling bodies (100 KB); a
         // websocket message may be 64 MiB and a frame 16 MiB. Signaling
         // messages are small, so every inbound path gets the same bound.
         let (layer, io) = SocketIo::builder()
-            .req_path(self.rooms_path)
-            .ping_interval(self.ping_interval)
-            .ping_timeout(self.ping_timeout)
+            .req_path(settings.rooms_path)
+            .ping_interval(settings.ping_interval)
+            .ping_timeout(settings.ping_timeout)
             .max_payload(max as u64)
             .ws_max_message_size(max)
             .ws_max_frame_size(max)
             .with_parser(ParserConfig::common().max_incoming_binary_buf_size(max))
             .build_layer();
         let counters = Arc::new(Counters::default());
-        socketio::serve(&io, hub.clone(), counters.clone());
-        Signaling { io, layer, peerjs: PeerJsServer::new(hub, self.peerjs), counters }
+        socketio::serve(&io, settings.hub.clone(), counters.clone());
+        Signaling { io, layer, peerjs: PeerJsServer::new(settings.hub, settings.peerjs), counters }
     }
 }
 

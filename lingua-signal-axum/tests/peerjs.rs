@@ -7,10 +7,7 @@ use std::net::SocketAddr;
 
 use axum::{Router, routing::get};
 use lingua_signal_axum::Signaling;
-use lingua_signal_testing::{
-    http,
-    peerjs::{self, ServerSpec},
-};
+use lingua_signal_testing::peerjs::{self, ServerSpec};
 
 /// Serves the spec's hub and options, merged next to a route of "the
 /// user's", on `127.0.0.1:0`.
@@ -24,20 +21,6 @@ async fn start_server(spec: ServerSpec) -> SocketAddr {
 }
 
 lingua_signal_testing::peerjs_suite!(start_server);
-
-#[tokio::test]
-async fn the_users_routes_still_answer_and_others_are_404_without_cors() {
-    let spec = ServerSpec::standard();
-    let t = spec.target(start_server(spec.clone()).await);
-    let r = http::get(t.addr, "/hello", &[]).await;
-    assert_eq!((r.status.as_u16(), r.text()), (200, "hello"));
-    for path in ["/peerjs/key", "/peerjs/key/id/more", "/elsewhere"] {
-        let r = http::get(t.addr, path, &[("origin", "http://x")]).await;
-        assert_eq!(r.status.as_u16(), 404, "GET {path}");
-        assert_eq!(r.header("access-control-allow-origin"), None, "GET {path}");
-    }
-    peerjs::open_first_then_relay_with_src_forced_and_four_fields(&t).await;
-}
 
 #[tokio::test]
 async fn peerjs_at_serves_the_same_peers_at_another_path() {

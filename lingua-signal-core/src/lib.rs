@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backplane;
+mod builder;
 mod config;
 mod env;
 mod hub;
@@ -14,6 +15,7 @@ mod relay;
 mod rooms;
 
 pub use backplane::{Backplane, LocalBackplane};
+pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
 pub use hub::{Connection, Hub};
 pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
@@ -37,6 +39,7 @@ mod tests {
         assert_send_sync_debug::<peerjs::PeerJsServer>();
         assert_send_sync_debug::<peerjs::PeerJsOptions>();
         assert_send_sync_debug::<Config>();
+        assert_send_sync_debug::<Settings>();
         assert_send_sync_debug::<RoomId>();
         assert_send_sync_debug::<PeerId>();
         assert_send_sync_debug::<JoinError>();

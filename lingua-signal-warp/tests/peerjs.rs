@@ -28,20 +28,6 @@ async fn start_server(spec: ServerSpec) -> SocketAddr {
 lingua_signal_testing::peerjs_suite!(start_server);
 
 #[tokio::test]
-async fn the_users_routes_still_answer_and_others_are_404_without_cors() {
-    let spec = ServerSpec::standard();
-    let t = spec.target(start_server(spec.clone()).await);
-    let r = http::get(t.addr, "/hello", &[]).await;
-    assert_eq!((r.status.as_u16(), r.text()), (200, "hello"));
-    for path in ["/peerjs/key", "/peerjs/key/id/more", "/elsewhere"] {
-        let r = http::get(t.addr, path, &[("origin", "http://x")]).await;
-        assert_eq!(r.status.as_u16(), 404, "GET {path}");
-        assert_eq!(r.header("access-control-allow-origin"), None, "GET {path}");
-    }
-    peerjs::open_first_then_relay_with_src_forced_and_four_fields(&t).await;
-}
-
-#[tokio::test]
 async fn peers_and_rooms_share_one_hub_without_interfering() {
     let spec = ServerSpec::discovery();
     let t = spec.target(start_server(spec.clone()).await);

@@ -1,7 +1,8 @@
 //! The black-box PeerJS suite, shared by every adapter.
 //!
 //! An adapter's test file provides one function serving a [`ServerSpec`]'s
-//! hub and options on `127.0.0.1:0` and returning the address, then expands
+//! hub and options on `127.0.0.1:0`, beside a route `GET /hello` of "the
+//! application's" answering `hello`, and returning the address, then expands
 //! [`peerjs_suite!`](crate::peerjs_suite) to get one `#[tokio::test]` per
 //! behaviour:
 //!
@@ -257,8 +258,8 @@ pub const LIMIT: &str = "Server has reached its concurrent user limit";
 /// Expands to one `#[tokio::test]` per suite function, each starting its
 /// own server with `$start(spec).await` (an
 /// `async fn(ServerSpec) -> SocketAddr` in scope at the call site that
-/// serves `spec.hub` with `spec.options`; the crate needs tokio with
-/// `macros` and `rt`).
+/// serves `spec.hub` with `spec.options`, beside a route `GET /hello`
+/// answering `hello`; the crate needs tokio with `macros` and `rt`).
 #[macro_export]
 macro_rules! peerjs_suite {
     ($start:path) => {
@@ -271,6 +272,7 @@ macro_rules! peerjs_suite {
             cors_echoes_origin_and_answers_preflight => standard,
             cors_origin_list_echoes_only_listed_origins => cors_list,
             websocket_only_at_its_exact_path => standard,
+            routes_beside_the_server_are_untouched => standard,
             mounted_at_root_serves_the_reference_layout => at_root,
             mounted_two_segments_deep_serves_the_same_layout => deep,
             missing_params_get_error_frame_then_close => standard,

@@ -170,3 +170,17 @@ async fn mounted_anywhere(t: &Target) {
     websocket_only_at_its_exact_path(t).await;
     super::open_first_then_relay_with_src_forced_and_four_fields(t).await;
 }
+
+/// The server's routes leave the application's own alone: the adapter's
+/// test serves `GET /hello` (answering `hello`) beside the PeerJS server, and
+/// it still answers; paths near the mount path that are no PeerJS route are
+/// 404 without CORS headers. Spec: standard.
+pub async fn routes_beside_the_server_are_untouched(t: &Target) {
+    let r = http::get(t.addr, "/hello", &[]).await;
+    assert_eq!((r.status.as_u16(), r.text()), (200, "hello"));
+    for path in ["/peerjs/key", "/peerjs/key/id/more", "/elsewhere"] {
+        let r = http::get(t.addr, path, &[("origin", "http://x")]).await;
+        assert_eq!(r.status.as_u16(), 404, "GET {path}");
+        assert_eq!(r.header("access-control-allow-origin"), None, "GET {path}");
+    }
+}
