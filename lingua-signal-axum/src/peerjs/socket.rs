@@ -169,10 +169,10 @@ fn close_frame(code: u16, reason: &'static str) -> Message {
 /// [`CLOSE_GRACE`].
 async fn finish(mut socket: WebSocket, close: Option<Message>) {
     let too_big = matches!(&close, Some(Message::Close(Some(f))) if f.code == CLOSE_TOO_BIG);
-    if let Some(close) = close {
-        if socket.send(close).await.is_err() {
-            return;
-        }
+    if let Some(close) = close
+        && socket.send(close).await.is_err()
+    {
+        return;
     }
     // After a size error the reader sits inside the oversized frame: reading
     // on would buffer it whole, which is what the limit is there to prevent.
