@@ -20,6 +20,9 @@ if cargo tree --locked -p lingua-signal-core -e normal --prefix none \
   exit 1
 fi
 
+step "rust-version is true for each published crate"
+./scripts/check-rust-version.mjs
+
 step "crate READMEs render outside rustdoc (crates.io)"
 node scripts/check-readme-links.mjs
 
@@ -52,6 +55,9 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
     (cd client-js && LINGUA_SERVER_CMD="../target/debug/$app --addr 127.0.0.1:0" npm run --silent e2e)
   done
 fi
+
+step "a downstream crate resolves and compiles with older tokio, serde and axum"
+./scripts/check-downstream.sh
 
 step "cargo publish --dry-run (the three library crates)"
 # Packaged together, the adapters verify against the packaged core (cargo

@@ -99,10 +99,10 @@ impl PeerState {
     }
 
     fn remove(&mut self, id: &PeerId, reason: Option<CloseReason>, m: &Metrics) {
-        if let Some(peer) = self.peers.remove(id) {
-            if let Some(reason) = reason {
-                peer.outbox.set_reason(reason);
-            }
+        if let Some(peer) = self.peers.remove(id)
+            && let Some(reason) = reason
+        {
+            peer.outbox.set_reason(reason);
         }
         self.gauges(m);
     }

@@ -109,10 +109,10 @@ impl Member {
     ) -> Result<Self, Error> {
         self.join().await?;
         let _ = done.send(());
-        if let Phase::Churn { until } = self.listen_until(&mut phase, |p| matches!(p, Phase::Churn { .. })).await? {
-            if churner {
-                self.churn(until, pause).await?;
-            }
+        if let Phase::Churn { until } = self.listen_until(&mut phase, |p| matches!(p, Phase::Churn { .. })).await?
+            && churner
+        {
+            self.churn(until, pause).await?;
         }
         let _ = done.send(());
         self.listen_until(&mut phase, |p| *p == Phase::Drain).await?;
