@@ -33,7 +33,7 @@
 //! 4. **Never block and never call back into the hub** from these methods:
 //!    hand the work to a task through a channel.
 
-use crate::{Event, peerjs::Message};
+use crate::{event::Event, frame::Message};
 
 /// Carries room events and relay messages between server processes.
 ///

@@ -5,6 +5,8 @@ mod backplane;
 mod builder;
 mod config;
 mod env;
+mod event;
+mod frame;
 mod hub;
 mod id;
 mod metrics;
@@ -17,11 +19,12 @@ mod rooms;
 pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
+pub use event::Event;
 pub use hub::{Connection, Hub};
 pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use outbox::{CloseReason, Inbox, Mark};
-pub use rooms::{ConnId, Event, JoinError, LeaveError};
+pub use rooms::{ConnId, JoinError, LeaveError};
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,9 @@ use serde_json::value::RawValue;
 
 use crate::{
     Hub, Inbox, PeerId,
+    frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame},
     metrics::inc,
-    relay::{
-        AdmitError, ClientFrame, FrameError, Message, MessageKind, PeerParams, RegisterError, ServerFrame, Session,
-    },
+    relay::{AdmitError, PeerParams, RegisterError, Session},
 };
 
 impl Hub {

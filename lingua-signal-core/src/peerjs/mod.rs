@@ -36,11 +36,9 @@ pub use options::PeerJsOptions;
 pub use socket::{CloseFrame, ReadError, WsMessage};
 
 use crate::Hub;
+pub use crate::frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
 pub use crate::hub::PeerSession;
-pub use crate::relay::{
-    AdmitError, ClientFrame, FrameError, MAX_TOKEN_LEN, Message, MessageKind, PeerParams, RegisterError, ServerFrame,
-    error_frame,
-};
+pub use crate::relay::{AdmitError, MAX_TOKEN_LEN, PeerParams, RegisterError, error_frame};
 
 /// A PeerJS server: a hub and its options. Cloning is cheap.
 #[derive(Debug, Clone)]

@@ -6,10 +6,8 @@
 //! the hub.
 
 mod admission;
-mod frame;
 mod state;
 
 pub use admission::{AdmitError, PeerParams};
-pub use frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
 pub use state::{MAX_TOKEN_LEN, RegisterError, error_frame};
 pub(crate) use state::{PeerState, Session};

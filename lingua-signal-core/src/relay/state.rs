@@ -16,7 +16,7 @@ use std::sync::{Arc, atomic::Ordering::Relaxed};
 
 use tokio::time::Instant;
 
-use super::{ClientFrame, Message, MessageKind, ServerFrame};
+use crate::frame::{ClientFrame, Message, MessageKind, ServerFrame};
 use crate::{
     CloseReason, Inbox, PeerId,
     env::Env,

@@ -1,5 +1,6 @@
 //! PeerJS wire frames: parsing what clients send, encoding what the server
-//! sends. Shared by every adapter so they answer byte for byte alike.
+//! sends. Shared by every adapter so they answer byte for byte alike;
+//! re-exported by [`peerjs`](crate::peerjs).
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
