@@ -10,13 +10,16 @@ use axum::{
         rejection::QueryRejection,
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
     },
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
 use futures::{Sink, SinkExt, Stream, StreamExt, future};
-use lingua_signal_core::peerjs::{self, Cors, PeerJsServer, PeerParams, ReadError, Route, WsMessage};
+use lingua_signal_core::{
+    ConnectRequest,
+    peerjs::{self, Cors, PeerJsServer, PeerParams, ReadError, Route, WsMessage},
+};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 /// The PeerJS routes of `server`, at its absolute mount path.
@@ -71,9 +74,13 @@ async fn preflight_status(request: Request, next: Next) -> Response {
 /// `GET P + "peerjs"`: the upgrade is always accepted; refusals are frames.
 async fn upgrade(
     State(server): State<PeerJsServer>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let request = connect_request(&method, &uri, &headers);
     crate::spawn_sweeper(server.hub());
     // Percent-decoding is lossy, never fails: a rejection would mean "no
     // parameters" anyway.
@@ -82,7 +89,16 @@ async fn upgrade(
     // tungstenite enforces the size limit before buffering a whole frame.
     ws.max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params).await })
+        .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
+}
+
+/// The upgrade request as the host's authorizer sees it.
+fn connect_request(method: &Method, uri: &Uri, headers: &HeaderMap) -> ConnectRequest {
+    let request = ConnectRequest::new("peerjs", method.as_str(), uri.to_string());
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .fold(request, |r, (n, v)| r.header(n, v))
 }
 
 /// axum's websocket as the core's stream and sink of [`WsMessage`].

@@ -1,10 +1,10 @@
 //! [`Refusal`]: every way a Socket.IO request can be refused, and its one
 //! wire form.
 
-use lingua_signal_core::{IdError, JoinError, LeaveError};
+use lingua_signal_core::{IdError, JoinError, LeaveError, MessageError};
 use serde_json::{Value, json};
 
-/// Why a `join-room` or `leave-room` request was refused.
+/// Why a `join-room`, `leave-room` or `room-message` request was refused.
 ///
 /// On the wire it is `{ ok: false, error: { code, message } }`
 /// ([`Refusal::to_json`]): the acknowledgement when the client asked for
@@ -34,21 +34,43 @@ pub enum Refusal {
     /// The hub refused the leave.
     #[error(transparent)]
     Leave(#[from] LeaveError),
+    /// The hub refused the application message.
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// The socket has more requests waiting than any client needs.
+    #[error("too many requests in flight; slow down")]
+    Busy,
 }
 
 impl Refusal {
     /// The stable machine-readable code: `bad-arguments`, `invalid-room-id`,
-    /// `invalid-user-id`, or the core's [`JoinError::code`] /
-    /// [`LeaveError::code`] (`room-full`, `user-id-taken`, `not-joined`, …).
+    /// `invalid-user-id`, `busy`, or the core's [`JoinError::code`] /
+    /// [`LeaveError::code`] / [`MessageError::code`] (`room-full`,
+    /// `user-id-taken`, `not-joined`, `rate-limited`, a code of the host's
+    /// authorizer such as `unauthorized`, …).
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::BadArguments { .. } => "bad-arguments",
             Self::InvalidRoomId(_) => "invalid-room-id",
             Self::InvalidUserId(_) => "invalid-user-id",
+            Self::Busy => "busy",
             Self::Join(e) => e.code(),
             Self::Leave(e) => e.code(),
+            Self::Message(e) => e.code(),
         }
+    }
+
+    /// Whether the request itself was at fault (bad arguments or ids, not
+    /// joined), as counted in
+    /// [`SocketIoMetrics::invalid_requests`](crate::SocketIoMetrics::invalid_requests);
+    /// refusals by the hub's rules or the host are not.
+    #[must_use]
+    pub fn is_invalid_request(&self) -> bool {
+        !matches!(
+            self,
+            Self::Join(_) | Self::Message(MessageError::RateLimited | MessageError::TooLarge { .. }) | Self::Busy
+        )
     }
 
     /// The reply sent to the client: `{ ok: false, error: { code, message } }`.

@@ -1,37 +1,42 @@
 //! Socket.IO on namespace `/`, wire-compatible with socket.io-client 4:
-//! `join-room(roomId, userId)` and `leave-room(roomId)` in,
-//! `user-connected(userId)` and `user-disconnected(userId)` out.
+//! `join-room(roomId, userId)`, `leave-room(roomId)` and
+//! `room-message(roomId, data)` in; `user-connected(userId)`,
+//! `user-disconnected(userId)` and `room-message(roomId, fromUserId, data)`
+//! out.
 //!
 //! Per socket the adapter keeps one core [`Connection`] (in the socket's
-//! extensions, as a [`Member`]) and one task that forwards the connection's
-//! inbox to the socket. The core is the only record of who is in which room:
-//! socketioxide's own rooms are not used, so a room can mix Socket.IO members
-//! with members of other transports.
+//! extensions, as a [`Member`]) and one task ([`session`]) that runs the
+//! socket's requests in arrival order and writes the connection's events.
+//! The core is the only record of who is in which room: socketioxide's own
+//! rooms are not used, so a room can mix Socket.IO members with members of
+//! other transports.
 
-mod forward;
 mod metrics;
 mod request;
+mod session;
 
 use std::{
     fmt::Display,
     pin::Pin,
-    sync::{
-        Arc, Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, Mutex, PoisonError},
 };
 
-use lingua_signal_core::{Connection, Event, Hub, Inbox};
+use lingua_signal_core::{ConnectRequest, Connection, Event, Hub, Identity, Inbox};
 use socketioxide::{
     SocketIo,
     adapter::LocalAdapter,
     handler::{ConnectHandler, DisconnectHandler, Value},
     socket::{DisconnectReason, Socket},
 };
+use tokio::sync::mpsc;
 use tracing::{Instrument, Span};
 
 pub(crate) use metrics::Counters;
 pub use metrics::SocketIoMetrics;
+
+/// Requests a socket may have waiting for its task; past that it is
+/// flooding, and further requests are refused at once.
+const QUEUED_REQUESTS: usize = 64;
 
 /// Puts the rooms protocol on namespace `/` of `io`, backed by `hub`.
 pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
@@ -39,38 +44,26 @@ pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
 }
 
 /// What the adapter keeps per socket, in its extensions.
-///
-/// Order of what the socket is sent: whoever writes to it (the forwarding
-/// task with an event, a request handler with events and then its reply)
-/// holds the `inbox` lock while taking and writing, and a request holds it
-/// from before its hub call until its reply is written. So a reply follows
-/// exactly the events that happened before the request took effect, and
-/// precedes every later one, as with the Node original's single thread.
 #[derive(Debug)]
 pub(crate) struct Member {
     conn: Connection,
-    inbox: Mutex<Inbox<Event>>,
-    forwarding: AtomicBool,
+    /// Requests, in arrival order, for the socket's task.
+    jobs: mpsc::Sender<request::Job>,
+    /// The task's ends, until it starts.
+    parts: Mutex<Option<(Inbox<Event>, mpsc::Receiver<request::Job>)>>,
     span: Span,
     counters: Arc<Counters>,
 }
 
-impl Member {
-    /// The inbox, for taking and writing events (see the type's docs).
-    fn inbox(&self) -> MutexGuard<'_, Inbox<Event>> {
-        // Poisoning only means a writer panicked; the queue itself is intact.
-        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Opens each socket's core connection, registers its handlers, and starts
-/// forwarding its events.
+/// Asks the host who the socket is, opens its core connection and
+/// registers its handlers; starts its task once it is connected.
 ///
 /// Implemented by hand rather than as an async closure, which socketioxide
 /// spawns after sending CONNECT: a client that has its CONNECT can emit
 /// `join-room` at once, and a request that arrives before its handler exists
 /// is silently dropped. Here the handlers are registered in the middleware
-/// step, which socketioxide awaits before it sends CONNECT.
+/// step, which socketioxide awaits before it sends CONNECT (or
+/// `connect_error` when the host refuses).
 #[derive(Debug, Clone)]
 struct OnConnect {
     hub: Hub,
@@ -81,9 +74,20 @@ struct OnConnect {
 type Admission<'a> = Pin<Box<dyn Future<Output = Result<(), Box<dyn Display + Send>>> + Send + 'a>>;
 
 impl ConnectHandler<LocalAdapter, ()> for OnConnect {
-    fn call_middleware<'a>(&'a self, socket: Arc<Socket>, _auth: &'a Option<Value>) -> Admission<'a> {
-        self.admit(&socket);
-        Box::pin(std::future::ready(Ok(())))
+    fn call_middleware<'a>(&'a self, socket: Arc<Socket>, auth: &'a Option<Value>) -> Admission<'a> {
+        Box::pin(async move {
+            let request = connect_request(&socket, auth);
+            match self.hub.authorize(&request).await {
+                Ok(identity) => {
+                    self.admit(&socket, identity);
+                    Ok(())
+                }
+                // The client's `connect_error` carries this as `err.message`.
+                Err(denied) => {
+                    Err(Box::new(format!("{}: {}", denied.code(), denied.reason())) as Box<dyn Display + Send>)
+                }
+            }
+        })
     }
 
     /// Runs once the client has been sent CONNECT.
@@ -93,30 +97,44 @@ impl ConnectHandler<LocalAdapter, ()> for OnConnect {
             // Closed while connecting, after the disconnect handler's chance.
             return release(&socket, "closed while connecting");
         }
-        if !member.forwarding.swap(true, Ordering::Relaxed) {
+        let parts = member.parts.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some((inbox, jobs)) = parts {
             let span = member.span.clone();
-            tokio::spawn(forward::run(socket, member.clone()).instrument(span));
+            tokio::spawn(session::run(socket, member, inbox, jobs).instrument(span));
         }
     }
+}
+
+/// The handshake as the host's authorizer sees it.
+fn connect_request(socket: &Socket, auth: &Option<Value>) -> ConnectRequest {
+    let parts = socket.req_parts();
+    let auth = auth.as_ref().and_then(|value| match value {
+        Value::Str(text, _) => serde_json::from_str(text).ok(),
+        Value::Bytes(_) => None,
+    });
+    let mut request = ConnectRequest::new("socket.io", parts.method.as_str(), parts.uri.to_string()).auth(auth);
+    for (name, value) in &parts.headers {
+        if let Ok(value) = value.to_str() {
+            request = request.header(name.as_str(), value);
+        }
+    }
+    request
 }
 
 impl OnConnect {
     /// If the connect fails after this, the socket is dropped with its
     /// extensions, and dropping the [`Member`] disconnects its connection.
-    fn admit(&self, socket: &Socket) {
-        let (conn, inbox) = self.hub.connect();
+    fn admit(&self, socket: &Socket, identity: Identity) {
+        let (conn, inbox) = self.hub.connect_as(identity);
         let span = conn.span("socket.io");
         tracing::debug!(parent: &span, sid = %socket.id, engine = ?socket.transport_type(), "connected");
-        let member = Member {
-            conn,
-            inbox: Mutex::new(inbox),
-            forwarding: AtomicBool::new(false),
-            span,
-            counters: self.counters.clone(),
-        };
+        let (jobs, queued) = mpsc::channel(QUEUED_REQUESTS);
+        let member =
+            Member { conn, jobs, parts: Mutex::new(Some((inbox, queued))), span, counters: self.counters.clone() };
         socket.extensions.insert(Arc::new(member));
-        socket.on(request::JOIN_ROOM.event, request::JOIN_ROOM);
-        socket.on(request::LEAVE_ROOM.event, request::LEAVE_ROOM);
+        for request in request::REQUESTS {
+            socket.on(request.event, request);
+        }
         socket.on_disconnect(OnDisconnect);
     }
 }

@@ -30,6 +30,9 @@ pub struct Config {
     alive_timeout: Duration,
     sweep_interval: Duration,
     message_bytes: usize,
+    app_message_bytes: usize,
+    message_rate: u32,
+    message_burst: u32,
 }
 
 impl Default for Config {
@@ -46,6 +49,9 @@ impl Default for Config {
             alive_timeout: Duration::from_secs(60),
             sweep_interval: Duration::from_millis(300),
             message_bytes: 256 * 1024,
+            app_message_bytes: 16 * 1024,
+            message_rate: 10,
+            message_burst: 20,
         }
     }
 }
@@ -135,6 +141,44 @@ impl Config {
     pub fn max_message_bytes(mut self, n: usize) -> Self {
         self.message_bytes = n.max(64);
         self
+    }
+
+    /// Largest application message's data (its JSON text), in bytes.
+    /// Default 16 KiB. A larger one is refused with
+    /// [`MessageError::TooLarge`](crate::MessageError::TooLarge).
+    #[must_use]
+    pub fn max_app_message_bytes(mut self, n: usize) -> Self {
+        self.app_message_bytes = n.max(1);
+        self
+    }
+
+    /// How many application messages one connection may send: `burst` at
+    /// once, then `per_second`. Default 10 per second, bursts of 20. Over
+    /// it, a message is refused with
+    /// [`MessageError::RateLimited`](crate::MessageError::RateLimited).
+    #[must_use]
+    pub fn message_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.message_rate = per_second;
+        self.message_burst = burst.max(1);
+        self
+    }
+
+    /// See [`Config::max_app_message_bytes`].
+    #[must_use]
+    pub fn app_message_bytes(&self) -> usize {
+        self.app_message_bytes
+    }
+
+    /// See [`Config::message_rate_limit`]: messages per second.
+    #[must_use]
+    pub fn message_rate(&self) -> u32 {
+        self.message_rate
+    }
+
+    /// See [`Config::message_rate_limit`]: the burst.
+    #[must_use]
+    pub fn message_burst(&self) -> u32 {
+        self.message_burst
     }
 
     /// See [`Config::max_members_per_room`].

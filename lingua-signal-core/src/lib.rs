@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod authorize;
 mod backplane;
 mod builder;
 mod config;
@@ -9,6 +10,8 @@ mod event;
 mod frame;
 mod hub;
 mod id;
+mod identity;
+mod message;
 mod metrics;
 mod outbox;
 pub mod peerjs;
@@ -16,12 +19,15 @@ pub mod prometheus;
 mod relay;
 mod rooms;
 
+pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Grant};
 pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
-pub use event::Event;
-pub use hub::{Connection, Hub};
+pub use event::{Activity, Event, RoomEvent};
+pub use hub::{Connection, Hub, HubBuilder};
 pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
+pub use identity::Identity;
+pub use message::{Data, MessageError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use outbox::{CloseReason, Inbox, Mark};
 pub use rooms::{ConnId, JoinError, LeaveError};

@@ -17,6 +17,7 @@ pub struct Metrics {
     pub(crate) queued: AtomicU64,
     pub(crate) expired: AtomicU64,
     pub(crate) dropped: AtomicU64,
+    pub(crate) messages: AtomicU64,
 }
 
 /// A point-in-time copy of [`Metrics`].
@@ -48,6 +49,9 @@ pub struct MetricsSnapshot {
     /// Relay messages dropped: no destination, holding limits, bad input
     /// (counter).
     pub dropped: u64,
+    /// Application messages sent to rooms, by members or the server
+    /// (counter).
+    pub messages: u64,
 }
 
 impl Metrics {
@@ -68,6 +72,7 @@ impl Metrics {
             queued: get(&self.queued),
             expired: get(&self.expired),
             dropped: get(&self.dropped),
+            messages: get(&self.messages),
         }
     }
 }

@@ -21,6 +21,7 @@
 //! | `lingua_signal_queued_total` | counter | relay messages held for an absent peer |
 //! | `lingua_signal_expired_total` | counter | EXPIRE notices sent |
 //! | `lingua_signal_dropped_total` | counter | relay messages dropped |
+//! | `lingua_signal_messages_total` | counter | application messages sent to rooms |
 //!
 //! # Example
 //!
@@ -133,7 +134,7 @@ fn gauges(m: &MetricsSnapshot) -> [Row; 4] {
     ]
 }
 
-fn counters(m: &MetricsSnapshot) -> [Row; 8] {
+fn counters(m: &MetricsSnapshot) -> [Row; 9] {
     [
         ("joins", "Joins accepted.", m.joins),
         ("refused", "Joins and registrations refused.", m.refused),
@@ -143,6 +144,7 @@ fn counters(m: &MetricsSnapshot) -> [Row; 8] {
         ("queued", "Relay messages held for an absent peer.", m.queued),
         ("expired", "EXPIRE notices sent.", m.expired),
         ("dropped", "Relay messages dropped.", m.dropped),
+        ("messages", "Application messages sent to rooms.", m.messages),
     ]
 }
 
@@ -166,7 +168,7 @@ mod tests {
             assert!(text.contains(&format!("# TYPE lingua_signal_{name} counter\n")), "{text}");
             assert_eq!(sample(&text, &format!("lingua_signal_{name}_total")), Some(0), "{text}");
         }
-        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 12, "{text}");
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 13, "{text}");
         assert!(text.ends_with("\n# EOF\n"), "{text}");
     }
 

@@ -13,8 +13,10 @@
 use std::{collections::HashMap, sync::atomic::Ordering::Relaxed};
 
 use crate::{
-    CloseReason, Event, Inbox, PeerId, RoomId,
+    CloseReason, Event, Identity, Inbox, PeerId, RoomId,
     env::Env,
+    event::{Activity, RoomEvent},
+    message::{Bucket, Data, MessageError},
     metrics::{Metrics, inc},
     outbox::{Mark, Outbox, Push, pair},
 };
@@ -60,12 +62,16 @@ pub enum JoinError {
     /// The connection was closed by the hub (disconnected, evicted, shut down).
     #[error("connection is closed")]
     Closed,
+    /// The host's [`Authorizer`](crate::Authorizer) refused the join; its
+    /// code is the wire code.
+    #[error("{0}")]
+    Denied(crate::Denied),
 }
 
 impl JoinError {
     /// A stable machine-readable code, for wire replies.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::RoomFull { .. } => "room-full",
             Self::UserIdTaken(_) => "user-id-taken",
@@ -73,6 +79,7 @@ impl JoinError {
             Self::TooManyRooms { .. } => "too-many-rooms",
             Self::ServerFull { .. } => "server-full",
             Self::Closed => "closed",
+            Self::Denied(denied) => denied.code(),
         }
     }
 }
@@ -100,6 +107,9 @@ impl LeaveError {
 struct Conn {
     outbox: Outbox<Event>,
     joined: Vec<(RoomId, PeerId)>,
+    identity: Identity,
+    /// Application messages it may still send (the rate limit).
+    bucket: Bucket,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +118,8 @@ pub(crate) struct RoomState {
     conns: HashMap<ConnId, Conn>,
     /// Members in join order.
     rooms: HashMap<RoomId, Vec<(ConnId, PeerId)>>,
+    /// Server code's subscriptions to [`RoomEvent`]s.
+    observers: Vec<Outbox<RoomEvent>>,
 }
 
 impl RoomState {
@@ -131,13 +143,45 @@ impl RoomState {
         m.members.store(self.member_count() as u64, Relaxed);
     }
 
-    pub(crate) fn connect(&mut self, capacity: usize, m: &Metrics) -> (ConnId, Inbox<Event>) {
+    pub(crate) fn connect(&mut self, env: &Env<'_>, identity: Identity) -> (ConnId, Inbox<Event>) {
         self.next_id += 1;
         let id = ConnId(self.next_id);
-        let (outbox, inbox) = pair(capacity);
-        self.conns.insert(id, Conn { outbox, joined: Vec::new() });
-        self.gauges(m);
+        let (outbox, inbox) = pair(env.config.outbound());
+        let bucket = Bucket::full(env.config.message_burst());
+        self.conns.insert(id, Conn { outbox, joined: Vec::new(), identity, bucket });
+        self.gauges(env.metrics);
         (id, inbox)
+    }
+
+    /// A new subscription to every [`RoomEvent`], bounded by `capacity`.
+    pub(crate) fn subscribe(&mut self, capacity: usize) -> Inbox<RoomEvent> {
+        let (outbox, inbox) = pair(capacity);
+        self.observers.push(outbox);
+        inbox
+    }
+
+    /// The rooms with their member counts.
+    pub(crate) fn room_sizes(&self) -> Vec<(RoomId, usize)> {
+        self.rooms.iter().map(|(room, members)| (room.clone(), members.len())).collect()
+    }
+
+    /// Tells every subscriber; one that is full is dropped (it pays, as a
+    /// slow member does), one whose inbox is gone is forgotten.
+    fn observe(&mut self, activity: Activity, id: ConnId, room: &RoomId, user: &PeerId, identity: &Identity) {
+        if self.observers.is_empty() {
+            return;
+        }
+        let event =
+            RoomEvent { activity, room: room.clone(), user: user.clone(), conn: id, identity: identity.clone() };
+        self.observers.retain(|observer| match observer.push(event.clone()) {
+            Push::Sent => true,
+            Push::Full => {
+                tracing::warn!("dropping a room event subscriber: its queue is full");
+                observer.set_reason(CloseReason::SlowConsumer);
+                false
+            }
+            Push::Gone => false,
+        });
     }
 
     pub(crate) fn join(
@@ -146,8 +190,10 @@ impl RoomState {
         id: ConnId,
         room: &RoomId,
         user: &PeerId,
+        capacity: Option<usize>,
     ) -> Result<Vec<PeerId>, JoinError> {
         let config = env.config;
+        let limit = capacity.map_or(config.members_per_room(), |c| c.min(config.members_per_room()));
         let conn = self.conns.get(&id).ok_or(JoinError::Closed)?;
         if let Some((_, as_user)) = conn.joined.iter().find(|(r, _)| r == room) {
             if as_user != user {
@@ -161,8 +207,8 @@ impl RoomState {
             return Err(JoinError::TooManyRooms { max: config.rooms_per_connection() });
         }
         match self.rooms.get(room) {
-            Some(members) if members.len() >= config.members_per_room() => {
-                return Err(JoinError::RoomFull { max: config.members_per_room() });
+            Some(members) if members.len() >= limit => {
+                return Err(JoinError::RoomFull { max: limit });
             }
             Some(members) if members.iter().any(|(_, u)| u == user) => {
                 return Err(JoinError::UserIdTaken(user.clone()));
@@ -172,12 +218,20 @@ impl RoomState {
             }
             _ => {}
         }
+        if limit == 0 {
+            return Err(JoinError::RoomFull { max: limit });
+        }
         let members = self.rooms.entry(room.clone()).or_default();
         let others: Vec<PeerId> = members.iter().map(|(_, u)| u.clone()).collect();
         members.push((id, user.clone()));
-        if let Some(conn) = self.conns.get_mut(&id) {
-            conn.joined.push((room.clone(), user.clone()));
-        }
+        let identity = match self.conns.get_mut(&id) {
+            Some(conn) => {
+                conn.joined.push((room.clone(), user.clone()));
+                conn.identity.clone()
+            }
+            None => Identity::anonymous(),
+        };
+        self.observe(Activity::Joined, id, room, user, &identity);
         inc(&env.metrics.joins);
         let event = Event::UserConnected { room: room.clone(), user: user.clone() };
         self.announce(env, event, id);
@@ -189,6 +243,8 @@ impl RoomState {
         let conn = self.conns.get_mut(&id).ok_or(LeaveError::NotJoined)?;
         let at = conn.joined.iter().position(|(r, _)| r == room).ok_or(LeaveError::NotJoined)?;
         let (room, user) = conn.joined.remove(at);
+        let identity = conn.identity.clone();
+        self.observe(Activity::Left, id, &room, &user, &identity);
         self.remove_member(env, id, room, user);
         self.gauges(env.metrics);
         Ok(())
@@ -202,6 +258,7 @@ impl RoomState {
             conn.outbox.set_reason(reason);
         }
         for (room, user) in conn.joined {
+            self.observe(Activity::Disconnected(reason), id, &room, &user, &conn.identity);
             self.remove_member(env, id, room, user);
         }
         self.gauges(env.metrics);
@@ -249,6 +306,40 @@ impl RoomState {
             }
         }
         evicted
+    }
+
+    /// Sends `data` from `id` to the other members of `room`.
+    pub(crate) fn send_message(
+        &mut self,
+        env: &Env<'_>,
+        id: ConnId,
+        room: &RoomId,
+        data: Data,
+    ) -> Result<(), MessageError> {
+        let config = env.config;
+        let conn = self.conns.get_mut(&id).ok_or(MessageError::Closed)?;
+        let (_, user) = conn.joined.iter().find(|(r, _)| r == room).ok_or(MessageError::NotJoined)?;
+        if data.len() > config.app_message_bytes() {
+            return Err(MessageError::TooLarge { len: data.len(), max: config.app_message_bytes() });
+        }
+        if !conn.bucket.take(config.message_rate(), config.message_burst()) {
+            return Err(MessageError::RateLimited);
+        }
+        let event = Event::Message { room: room.clone(), from: Some(user.clone()), data };
+        inc(&env.metrics.messages);
+        self.announce(env, event, id);
+        Ok(())
+    }
+
+    /// Sends `data` from the server to every member of `room`; returns how
+    /// many local members it was queued to.
+    pub(crate) fn broadcast(&mut self, env: &Env<'_>, room: &RoomId, data: Data) -> usize {
+        let event = Event::Message { room: room.clone(), from: None, data };
+        env.backplane.publish_event(&event);
+        let recipients = self.rooms.get(room).map_or(0, Vec::len);
+        inc(&env.metrics.messages);
+        self.deliver_remote(env, &event);
+        recipients
     }
 
     /// The rooms `id` is in, with the user id used in each.

@@ -13,6 +13,23 @@ pub use lingua_signal_core::{
     peerjs::{PeerJsOptions, PeerJsServer},
 };
 
+/// The upgrade request as the host's authorizer sees it: method, path and
+/// query, headers.
+fn connect_request(
+    transport: &'static str,
+) -> impl warp::Filter<Extract = (lingua_signal_core::ConnectRequest,), Error = std::convert::Infallible> + Clone {
+    use warp::Filter as _;
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method().and(warp::path::full()).and(query).and(warp::header::headers_cloned()).map(
+        move |method: warp::http::Method, path: warp::path::FullPath, query: String, headers: warp::http::HeaderMap| {
+            let uri = if query.is_empty() { path.as_str().to_owned() } else { format!("{}?{query}", path.as_str()) };
+            let request = lingua_signal_core::ConnectRequest::new(transport, method.as_str(), uri);
+            let text_headers = headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+            text_headers.fold(request, |request, (name, value)| request.header(name, value))
+        },
+    )
+}
+
 /// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
 /// per hub. Called from request handlers, which run inside a runtime, so
 /// that building needs none.

@@ -33,8 +33,9 @@ fn route(
 
 /// `GET P + "peerjs"`: the upgrade is always accepted; refusals are frames.
 fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
-    route(server.clone(), |r| r == Route::WebSocket).and(warp::ws()).and(warp::query::<Vec<(String, String)>>()).map(
-        move |_: Route, ws: Ws, query: Vec<(String, String)>| {
+    let upgrade = route(server.clone(), |r| r == Route::WebSocket).and(warp::ws());
+    upgrade.and(warp::query::<Vec<(String, String)>>()).and(crate::connect_request("peerjs")).map(
+        move |_: Route, ws: Ws, query: Vec<(String, String)>, request| {
             crate::spawn_sweeper(server.hub());
             let server = server.clone();
             let params = PeerParams::from_pairs(query);
@@ -42,7 +43,7 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
             // tungstenite enforces the size limit before buffering a whole frame.
             ws.max_message_size(max)
                 .max_frame_size(max)
-                .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params).await })
+                .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
                 .into_response()
         },
     )

@@ -6,12 +6,24 @@
 
 use std::collections::BTreeMap;
 
-use lingua_signal_core::{Event, IdError, JoinError, LeaveError, PeerId, RoomId};
+use lingua_signal_core::{Data, Denied, Event, IdError, JoinError, LeaveError, MessageError, PeerId, RoomId};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// The protocol version this crate speaks.
-pub const VERSION: u32 = 1;
+/// The newest protocol version this crate speaks: 2 added application
+/// messages (`message` in, `sent` and `message` out).
+pub const VERSION: u32 = 2;
+
+/// The versions a client may ask for with `v`; none means 1.
+pub const SUPPORTED_VERSIONS: [u32; 2] = [1, 2];
+
+/// Close code after the host's authorizer refused the connection with
+/// `unauthorized`.
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// Close code after the host's authorizer refused the connection with any
+/// other code.
+pub const CLOSE_FORBIDDEN: u16 = 4403;
 
 /// Close code after an `unsupported-version` error frame.
 pub const CLOSE_UNSUPPORTED_VERSION: u16 = 4400;
@@ -37,6 +49,14 @@ pub enum Request {
     },
     /// `{"type":"ping"}`: an application-level keep-alive, answered by `pong`.
     Ping,
+    /// `{"type":"message","room":…,"data":…}` (version 2): `data`, any JSON
+    /// value, to the other members of `room`; answered by `sent`.
+    Message {
+        /// The room.
+        room: RoomId,
+        /// What to send.
+        data: Data,
+    },
 }
 
 /// One text frame from a client, parsed: the request id (when readable) and
@@ -80,12 +100,20 @@ pub enum RequestError {
     /// The hub refused the leave (`not-joined`).
     #[error(transparent)]
     Leave(#[from] LeaveError),
+    /// The hub refused the message (`not-joined`, `message-too-large`,
+    /// `rate-limited`).
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// The host's authorizer refused the connection (its code, e.g.
+    /// `unauthorized`).
+    #[error("{0}")]
+    Denied(Denied),
 }
 
 impl RequestError {
     /// The stable machine-readable code sent in the error frame.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::BadFrame(_) => "bad-frame",
             Self::UnknownType(_) => "unknown-type",
@@ -95,6 +123,8 @@ impl RequestError {
             Self::UnsupportedVersion(_) => "unsupported-version",
             Self::Join(e) => e.code(),
             Self::Leave(e) => e.code(),
+            Self::Message(e) => e.code(),
+            Self::Denied(denied) => denied.code(),
         }
     }
 
@@ -127,6 +157,24 @@ pub enum Outgoing {
         /// The request's id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u64>,
+    },
+    /// A message was sent to the room's other members (version 2).
+    Sent {
+        /// The room.
+        room: RoomId,
+        /// The request's id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+    /// An application message from another member, or from the server when
+    /// `from` is `null` (version 2).
+    Message {
+        /// The room.
+        room: RoomId,
+        /// Who sent it; `null` for the server.
+        from: Option<PeerId>,
+        /// What was sent, as sent.
+        data: Data,
     },
     /// The answer to `ping`.
     Pong {
@@ -161,12 +209,14 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
-    /// The frame telling a member about `event`, if this version has one.
+    /// The frame telling a member of protocol `version` about `event`, if
+    /// that version has one (version 1 has no `message`).
     #[must_use]
-    pub fn from_event(event: Event) -> Option<Self> {
+    pub fn from_event(event: Event, version: u32) -> Option<Self> {
         match event {
             Event::UserConnected { room, user } => Some(Self::UserConnected { room, user }),
             Event::UserDisconnected { room, user } => Some(Self::UserDisconnected { room, user }),
+            Event::Message { room, from, data } if version >= 2 => Some(Self::Message { room, from, data }),
             _ => None,
         }
     }
@@ -180,10 +230,17 @@ impl Outgoing {
 }
 
 impl Incoming {
-    /// Parses one text frame. Never fails: problems become
-    /// [`Incoming::request`] errors.
+    /// Parses one text frame of the newest version. Never fails: problems
+    /// become [`Incoming::request`] errors.
     #[must_use]
     pub fn parse(text: &str) -> Self {
+        Self::parse_version(text, VERSION)
+    }
+
+    /// Parses one text frame of protocol `version` (a `message` is an
+    /// unknown type in version 1).
+    #[must_use]
+    pub fn parse_version(text: &str, version: u32) -> Self {
         // Values stay raw (not built into trees): only the fields read are
         // decoded, so nesting depth elsewhere costs nothing. A map, unlike a
         // derived struct, refuses a JSON array.
@@ -192,7 +249,7 @@ impl Incoming {
             Err(e) => return Self { id: None, request: Err(RequestError::BadFrame(e.to_string())) },
         };
         match fields.get("id").map(|raw| serde_json::from_str::<u64>(raw.get())).transpose() {
-            Ok(id) => Self { id, request: request(&fields) },
+            Ok(id) => Self { id, request: request(&fields, version) },
             Err(_) => Self { id: None, request: Err(bad("`id` must be a non-negative integer")) },
         }
     }
@@ -200,7 +257,7 @@ impl Incoming {
 
 type Fields<'a> = BTreeMap<String, &'a RawValue>;
 
-fn request(fields: &Fields<'_>) -> Result<Request, RequestError> {
+fn request(fields: &Fields<'_>, version: u32) -> Result<Request, RequestError> {
     match string(fields, "type")?.as_str() {
         "join" => Ok(Request::Join {
             room: string(fields, "room")?.parse().map_err(RequestError::InvalidRoomId)?,
@@ -208,6 +265,11 @@ fn request(fields: &Fields<'_>) -> Result<Request, RequestError> {
         }),
         "leave" => Ok(Request::Leave { room: string(fields, "room")?.parse().map_err(RequestError::InvalidRoomId)? }),
         "ping" => Ok(Request::Ping),
+        "message" if version >= 2 => {
+            let room = string(fields, "room")?.parse().map_err(RequestError::InvalidRoomId)?;
+            let data = fields.get("data").ok_or_else(|| bad("missing field `data`"))?;
+            Ok(Request::Message { room, data: Data::new(data.get())? })
+        }
         other => Err(RequestError::UnknownType(other.to_owned())),
     }
 }
@@ -225,9 +287,9 @@ fn bad(message: &str) -> RequestError {
 mod tests {
     use super::*;
 
-    fn error_code(text: &str) -> (&'static str, Option<u64>) {
+    fn error_code(text: &str) -> (String, Option<u64>) {
         let parsed = Incoming::parse(text);
-        (parsed.request.expect_err(text).code(), parsed.id)
+        (parsed.request.expect_err(text).code().to_owned(), parsed.id)
     }
 
     #[test]
@@ -239,19 +301,22 @@ mod tests {
 
     #[test]
     fn broken_requests_get_their_code_and_keep_the_id() {
-        assert_eq!(error_code("not json"), ("bad-frame", None));
-        assert_eq!(error_code(r#"["join"]"#), ("bad-frame", None));
-        assert_eq!(error_code("null"), ("bad-frame", None));
-        assert_eq!(error_code(r#"{"id":1}"#), ("bad-frame", Some(1)));
-        assert_eq!(error_code(r#"{"type":7,"id":2}"#), ("bad-frame", Some(2)));
-        assert_eq!(error_code(r#"{"type":"join","room":"r","id":3}"#), ("bad-frame", Some(3)));
-        assert_eq!(error_code(r#"{"type":"join","room":5,"user":"u"}"#), ("bad-frame", None));
-        assert_eq!(error_code(r#"{"type":"ping","id":-1}"#), ("bad-frame", None));
-        assert_eq!(error_code(r#"{"type":"ping","id":1.5}"#), ("bad-frame", None));
-        assert_eq!(error_code(r#"{"type":"JOIN","id":4}"#), ("unknown-type", Some(4)));
-        assert_eq!(error_code(r#"{"type":"join","room":"a/b","user":"u","id":5}"#), ("invalid-room-id", Some(5)));
-        assert_eq!(error_code(r#"{"type":"join","room":"r","user":" u"}"#), ("invalid-user-id", None));
-        assert_eq!(error_code(r#"{"type":"leave","room":""}"#), ("invalid-room-id", None));
+        assert_eq!(error_code("not json"), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code(r#"["join"]"#), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code("null"), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code(r#"{"id":1}"#), ("bad-frame".to_owned(), Some(1)));
+        assert_eq!(error_code(r#"{"type":7,"id":2}"#), ("bad-frame".to_owned(), Some(2)));
+        assert_eq!(error_code(r#"{"type":"join","room":"r","id":3}"#), ("bad-frame".to_owned(), Some(3)));
+        assert_eq!(error_code(r#"{"type":"join","room":5,"user":"u"}"#), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code(r#"{"type":"ping","id":-1}"#), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code(r#"{"type":"ping","id":1.5}"#), ("bad-frame".to_owned(), None));
+        assert_eq!(error_code(r#"{"type":"JOIN","id":4}"#), ("unknown-type".to_owned(), Some(4)));
+        assert_eq!(
+            error_code(r#"{"type":"join","room":"a/b","user":"u","id":5}"#),
+            ("invalid-room-id".to_owned(), Some(5))
+        );
+        assert_eq!(error_code(r#"{"type":"join","room":"r","user":" u"}"#), ("invalid-user-id".to_owned(), None));
+        assert_eq!(error_code(r#"{"type":"leave","room":""}"#), ("invalid-room-id".to_owned(), None));
     }
 
     #[test]
@@ -263,12 +328,28 @@ mod tests {
     }
 
     #[test]
+    fn messages_are_version_two() {
+        let text = r#"{"type":"message","room":"r","data":{"chat":"hi"},"id":3}"#;
+        let parsed = Incoming::parse(text);
+        assert_eq!(
+            parsed.request,
+            Ok(Request::Message { room: "r".parse().unwrap(), data: Data::new(r#"{"chat":"hi"}"#).unwrap() })
+        );
+        assert_eq!(Incoming::parse_version(text, 1).request.unwrap_err().code(), "unknown-type");
+        assert_eq!(Incoming::parse(r#"{"type":"message","room":"r"}"#).request.unwrap_err().code(), "bad-frame");
+        let event = Event::Message { room: "r".parse().unwrap(), from: None, data: Data::new("[1]").unwrap() };
+        assert_eq!(Outgoing::from_event(event.clone(), 1), None);
+        let frame = Outgoing::from_event(event, 2).unwrap().to_json();
+        assert_eq!(frame, r#"{"type":"message","room":"r","from":null,"data":[1]}"#);
+    }
+
+    #[test]
     fn frames_encode_as_documented() {
         let joined = Outgoing::Joined { room: "r".parse().unwrap(), users: vec!["a".parse().unwrap()], id: Some(1) };
         assert_eq!(joined.to_json(), r#"{"type":"joined","room":"r","users":["a"],"id":1}"#);
         assert_eq!(Outgoing::Pong { id: None }.to_json(), r#"{"type":"pong"}"#);
         let event = Event::UserDisconnected { room: "r".parse().unwrap(), user: "b".parse().unwrap() };
-        let frame = Outgoing::from_event(event).unwrap().to_json();
+        let frame = Outgoing::from_event(event, VERSION).unwrap().to_json();
         assert_eq!(frame, r#"{"type":"user-disconnected","room":"r","user":"b"}"#);
         let refused = RequestError::from(LeaveError::NotJoined).to_outgoing(Some(9)).to_json();
         assert_eq!(refused, r#"{"type":"error","code":"not-joined","message":"not in this room","id":9}"#);

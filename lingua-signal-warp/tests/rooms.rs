@@ -378,13 +378,13 @@ async fn ten_clients_in_three_rooms_hear_exactly_their_rooms_once() {
 // ---- versions and mounting -------------------------------------------------------------
 
 #[tokio::test]
-async fn version_1_is_the_default_and_others_are_refused_with_4400() {
+async fn versions_1_and_2_are_spoken_and_others_are_refused_with_4400() {
     let server = Server::start(Config::default()).await;
-    for query in ["", "?v=1", "?x=2&v=1", "?v=2&v=1"] {
+    for query in ["", "?v=1", "?x=2&v=1", "?v=3&v=1", "?v=2", "?v=1&v=2"] {
         let mut client = RoomsClient::connect(&format!("{}{query}", server.url)).await;
         assert_eq!(client.request(json!({"type": "ping"})).await["type"], "pong", "{query}");
     }
-    for query in ["?v=2", "?v=x", "?v=", "?v=1&v=01"] {
+    for query in ["?v=3", "?v=x", "?v=", "?v=1&v=01", "?v=02"] {
         let mut client = RoomsClient::connect(&format!("{}{query}", server.url)).await;
         let reply = client.recv().await;
         assert_eq!(reply["type"], "error", "{query}");

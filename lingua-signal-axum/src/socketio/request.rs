@@ -1,63 +1,87 @@
-//! `join-room` and `leave-room`: strict argument parsing, the core
-//! operation, and the reply.
+//! `join-room`, `leave-room` and `room-message`: strict argument parsing
+//! into a [`Job`] for the socket's task, which runs it in arrival order.
 
 use std::{fmt, sync::Arc};
 
-use lingua_signal_core::{Mark, PeerId, RoomId};
+use lingua_signal_core::{Data, PeerId, RoomId};
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use socketioxide::{
     adapter::LocalAdapter,
     extract::{AckSender, TryData},
     handler::{FromMessageParts, MessageHandler, Value},
     socket::Socket,
 };
+use tokio::sync::mpsc::error::TrySendError;
 
-use super::{Member, forward};
+use super::{Member, session};
 use crate::Refusal;
 
-/// One client request: its event name, the arguments it takes and what it
-/// does.
+/// One client request, parsed: what to do, and where to acknowledge.
+pub(super) struct Job {
+    pub(super) op: Op,
+    pub(super) ack: Option<AckSender>,
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `AckSender` is not `Debug`.
+        f.debug_struct("Job").field("op", &self.op).field("ack", &self.ack.is_some()).finish()
+    }
+}
+
+/// What a request asks for (or why it cannot be done).
+#[derive(Debug)]
+pub(super) enum Op {
+    /// `join-room(roomId, userId)`.
+    Join(RoomId, PeerId),
+    /// `leave-room(roomId)`.
+    Leave(RoomId),
+    /// `room-message(roomId, data)`.
+    Message(RoomId, Data),
+    /// A request that is refused whatever the hub says.
+    Refused(Refusal),
+}
+
+/// One kind of client request: its event name, the arguments it takes and
+/// how they become an [`Op`].
 ///
 /// A hand-written [`MessageHandler`] rather than an async closure: socketioxide
 /// spawns one task per call of an async handler, so a client's `join-room`
 /// followed by `leave-room` could run in either order. This handler runs in
-/// the socket's receive loop, in arrival order; the work is a short,
-/// non-blocking hub call.
+/// the socket's receive loop and only queues the request for the socket's
+/// task, which runs them one after the other.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Request {
     pub(super) event: &'static str,
     expected: &'static str,
-    /// The request's effect: its reply, and the inbox mark at the moment it
-    /// took effect.
-    run: fn(&Member, &[Json]) -> Outcome,
+    parse: fn(&[Json]) -> Option<Result<Op, Refusal>>,
 }
 
-/// A request's reply body and the inbox [`Mark`] when it took effect, or
-/// its refusal.
-type Outcome = Result<(Json, Mark), Refusal>;
+/// Every request the adapter handles.
+pub(super) const REQUESTS: [Request; 3] = [
+    Request { event: "join-room", expected: "(roomId: string, userId: string)", parse: join },
+    Request { event: "leave-room", expected: "(roomId: string)", parse: leave },
+    Request { event: "room-message", expected: "(roomId: string, data: any JSON value)", parse: message },
+];
 
-/// `join-room(roomId, userId)` → `{ ok: true, users: [...] }`.
-pub(super) const JOIN_ROOM: Request =
-    Request { event: "join-room", expected: "(roomId: string, userId: string)", run: join };
-
-/// `leave-room(roomId)` → `{ ok: true }`.
-pub(super) const LEAVE_ROOM: Request = Request { event: "leave-room", expected: "(roomId: string)", run: leave };
-
-fn join(member: &Member, args: &[Json]) -> Outcome {
-    let [Json::String(room), Json::String(user)] = args else { return Err(JOIN_ROOM.bad_arguments()) };
-    let room = RoomId::new(room).map_err(Refusal::InvalidRoomId)?;
-    let user = PeerId::new(user).map_err(Refusal::InvalidUserId)?;
-    let (users, mark) = member.conn.join_marked(&room, &user)?;
-    Ok((json!({ "ok": true, "users": users }), mark))
+fn join(args: &[Json]) -> Option<Result<Op, Refusal>> {
+    let [Json::String(room), Json::String(user)] = args else { return None };
+    Some(room_id(room).and_then(|room| Ok(Op::Join(room, PeerId::new(user).map_err(Refusal::InvalidUserId)?))))
 }
 
-fn leave(member: &Member, args: &[Json]) -> Outcome {
-    let [Json::String(room)] = args else { return Err(LEAVE_ROOM.bad_arguments()) };
-    let room = RoomId::new(room).map_err(Refusal::InvalidRoomId)?;
-    let mark = member.conn.leave_marked(&room)?;
-    tracing::debug!(%room, "left");
-    Ok((json!({ "ok": true }), mark))
+fn leave(args: &[Json]) -> Option<Result<Op, Refusal>> {
+    let [Json::String(room)] = args else { return None };
+    Some(room_id(room).map(Op::Leave))
+}
+
+fn message(args: &[Json]) -> Option<Result<Op, Refusal>> {
+    let [Json::String(room), data] = args else { return None };
+    Some(room_id(room).map(|room| Op::Message(room, Data::from_value(data))))
+}
+
+fn room_id(text: &str) -> Result<RoomId, Refusal> {
+    RoomId::new(text).map_err(Refusal::InvalidRoomId)
 }
 
 impl Request {
@@ -70,50 +94,22 @@ impl MessageHandler<LocalAdapter, ()> for Request {
     fn call(&self, socket: Arc<Socket>, mut data: Value, ack_id: Option<i64>) {
         // No member: the socket is already disconnecting.
         let Some(member) = socket.extensions.get::<Arc<Member>>() else { return };
-        let _entered = member.span.enter();
         let ack = ack_id.map(|_| ack_sender(&socket, &mut data, &ack_id));
-        // Held from before the hub call until the reply is written (see
-        // `Member`): the events before the request's mark go out first, the
-        // reply next, later events after it.
-        let mut inbox = member.inbox();
-        let outcome = match TryData::<Args>::from_message_parts(&socket, &mut data, &ack_id) {
-            Ok(TryData(Ok(Args(args)))) => (self.run)(&member, &args),
-            _ => Err(self.bad_arguments()),
+        let parsed = match TryData::<Args>::from_message_parts(&socket, &mut data, &ack_id) {
+            Ok(TryData(Ok(Args(args)))) => (self.parse)(&args),
+            _ => None,
         };
-        let mark = outcome.as_ref().map_or_else(|_| member.conn.mark(), |(_, mark)| *mark);
-        for event in inbox.take_until(mark) {
-            if !forward::write(&socket, &member, &event) {
-                return;
+        let op = parsed.unwrap_or_else(|| Err(self.bad_arguments())).unwrap_or_else(Op::Refused);
+        match member.jobs.try_send(Job { op, ack }) {
+            Ok(()) => {}
+            // More requests in flight than any client needs: refused at
+            // once, out of turn, as a flood.
+            Err(TrySendError::Full(job)) => {
+                let _entered = member.span.enter();
+                session::reply(&socket, &member, job.ack, Err(Refusal::Busy));
             }
+            Err(TrySendError::Closed(_)) => {}
         }
-        reply(&socket, &member, ack, outcome.map(|(body, _)| body));
-        drop(inbox);
-    }
-}
-
-/// The one place where an outcome becomes a wire reply: the acknowledgement
-/// when the client asked for one; otherwise nothing on success, and an
-/// `error` event carrying the same object on refusal (a client written for
-/// the Node original sends no acknowledgement and would otherwise never
-/// learn of it).
-fn reply(socket: &Socket, member: &Member, ack: Option<AckSender>, outcome: Result<Json, Refusal>) {
-    let (body, refused) = match outcome {
-        Ok(body) => (body, false),
-        Err(refusal) => {
-            tracing::debug!(code = refusal.code(), %refusal, "refused");
-            if !matches!(refusal, Refusal::Join(_)) {
-                member.counters.invalid_request();
-            }
-            (refusal.to_json(), true)
-        }
-    };
-    let sent = match ack {
-        Some(ack) => ack.send(&body),
-        None if refused => socket.emit("error", &body),
-        None => Ok(()),
-    };
-    if let Err(error) = sent {
-        tracing::debug!(%error, "could not reply");
     }
 }
 
@@ -160,6 +156,8 @@ impl<'de> Visitor<'de> for ArgsVisitor {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -1,14 +1,64 @@
 //! [`Connection`]: one client's handle on the rooms of a [`Hub`].
 
-use crate::{ConnId, Event, Hub, Inbox, JoinError, LeaveError, Mark, PeerId, RoomId, metrics::inc};
+use crate::{
+    ConnId, ConnectRequest, Denied, Event, Hub, Identity, Inbox, JoinError, LeaveError, Mark, PeerId, RoomEvent,
+    RoomId,
+    message::{Data, MessageError},
+    metrics::inc,
+};
 
 impl Hub {
     /// Opens a connection. Its events arrive on the returned [`Inbox`] until
     /// the [`Connection`] is dropped or the hub closes it.
     #[must_use]
     pub fn connect(&self) -> (Connection, Inbox<Event>) {
-        let (id, inbox) = self.with_rooms(|rooms, env| rooms.connect(env.config.outbound(), env.metrics));
-        (Connection { hub: self.clone(), id }, inbox)
+        self.connect_as(Identity::anonymous())
+    }
+
+    /// Opens a connection for `identity` (what [`Hub::authorize`] returned).
+    #[must_use]
+    pub fn connect_as(&self, identity: Identity) -> (Connection, Inbox<Event>) {
+        let (id, inbox) = self.with_rooms(|rooms, env| rooms.connect(env, identity.clone()));
+        (Connection { hub: self.clone(), id, identity }, inbox)
+    }
+
+    /// Asks the host's [`Authorizer`](crate::Authorizer) who a connection
+    /// request is. Adapters call it before they open a connection or
+    /// register a peer.
+    ///
+    /// # Errors
+    ///
+    /// The host's [`Denied`]: refuse the connection with its code and reason.
+    pub async fn authorize(&self, request: &ConnectRequest) -> Result<Identity, Denied> {
+        let result = self.authorizer().connect(request).await;
+        if let Err(denied) = &result {
+            inc(&self.metrics().refused);
+            tracing::debug!(transport = request.transport(), code = denied.code(), %denied, "connection refused");
+        }
+        result
+    }
+
+    /// Every join, leave and disconnect on this hub from now on, for server
+    /// code. The queue holds [`Config::outbound_capacity`](crate::Config::outbound_capacity)
+    /// events; a subscriber that falls that far behind is dropped (its inbox
+    /// ends with [`CloseReason::SlowConsumer`](crate::CloseReason::SlowConsumer)),
+    /// as a slow member is.
+    #[must_use]
+    pub fn subscribe(&self) -> Inbox<RoomEvent> {
+        self.with_rooms(|rooms, env| rooms.subscribe(env.config.outbound()))
+    }
+
+    /// Every room on this process, with its number of members.
+    #[must_use]
+    pub fn rooms(&self) -> Vec<(RoomId, usize)> {
+        self.lock_rooms().room_sizes()
+    }
+
+    /// Sends an application message from the server to every member of
+    /// `room` (as [`Event::Message`] with `from: None`), in order with the
+    /// room's other events. Returns how many members it was queued to here.
+    pub fn send_to_room(&self, room: &RoomId, data: Data) -> usize {
+        self.with_rooms(|rooms, env| rooms.broadcast(env, room, data))
     }
 
     /// The user ids in `room`, in join order (local members only).
@@ -50,9 +100,52 @@ impl Hub {
 pub struct Connection {
     hub: Hub,
     id: ConnId,
+    identity: Identity,
 }
 
 impl Connection {
+    /// Who this connection is, as the host's authorizer said.
+    #[must_use]
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Asks the host's [`Authorizer`](crate::Authorizer) whether this
+    /// connection may join `room` as `user`, then joins with the capacity it
+    /// set, as [`Connection::join_marked`]. Adapters call this one.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::Denied`] when the host refused (nothing changed), or as
+    /// [`Connection::join`].
+    pub async fn join_authorized(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        match self.hub.authorizer().join(&self.identity, room, user).await {
+            Ok(grant) => self.join_within(room, user, grant.capacity()),
+            Err(denied) => {
+                inc(&self.hub.metrics().refused);
+                tracing::debug!(conn = %self.id, %room, %user, code = denied.code(), "join denied by the host");
+                Err(JoinError::Denied(denied))
+            }
+        }
+    }
+
+    /// Sends `data` to the other members of `room` ([`Event::Message`]), in
+    /// order with the room's membership events. Returns the inbox [`Mark`]
+    /// at the moment it was sent (see [`Connection::join_marked`]).
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError`]: not a member of `room`, data over
+    /// [`Config::max_app_message_bytes`](crate::Config::max_app_message_bytes),
+    /// over the [rate limit](crate::Config::message_rate_limit), or the
+    /// connection is closed. Nothing is delivered then.
+    pub fn send_message(&self, room: &RoomId, data: Data) -> Result<Mark, MessageError> {
+        self.hub.with_rooms(|rooms, env| {
+            rooms.send_message(env, self.id, room, data)?;
+            Ok(rooms.mark(self.id))
+        })
+    }
+
     /// This connection's id.
     #[must_use]
     pub fn id(&self) -> ConnId {
@@ -98,8 +191,17 @@ impl Connection {
     ///
     /// As [`Connection::join`].
     pub fn join_marked(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        self.join_within(room, user, None)
+    }
+
+    fn join_within(
+        &self,
+        room: &RoomId,
+        user: &PeerId,
+        capacity: Option<usize>,
+    ) -> Result<(Vec<PeerId>, Mark), JoinError> {
         let result = self.hub.with_rooms(|rooms, env| {
-            let users = rooms.join(env, self.id, room, user)?;
+            let users = rooms.join(env, self.id, room, user, capacity)?;
             Ok((users, rooms.mark(self.id)))
         });
         match &result {

@@ -19,7 +19,9 @@ use tokio::time::Instant;
 pub use connection::Connection;
 pub use peer::PeerSession;
 
-use crate::{Backplane, Config, LocalBackplane, Metrics, env::Env, relay::PeerState, rooms::RoomState};
+use crate::{
+    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, env::Env, relay::PeerState, rooms::RoomState,
+};
 
 /// The shared state of one signaling server: rooms, the peer relay, limits,
 /// counters and the backplane. Cloning is cheap; all clones are the same hub.
@@ -33,6 +35,7 @@ struct Inner {
     config: Config,
     metrics: Metrics,
     backplane: Box<dyn Backplane>,
+    authorizer: Hook,
     rooms: Mutex<RoomState>,
     peers: Mutex<PeerState>,
     sweeper_taken: AtomicBool,
@@ -45,24 +48,26 @@ impl Default for Hub {
 }
 
 impl Hub {
-    /// A single-process hub with `config`.
+    /// A single-process hub with `config`, open to everyone.
     #[must_use]
     pub fn new(config: Config) -> Self {
-        Self::with_backplane(config, LocalBackplane)
+        Self::builder().config(config).build()
     }
 
     /// A hub that shares events with other processes through `backplane`.
     #[must_use]
     pub fn with_backplane(config: Config, backplane: impl Backplane) -> Self {
-        let inner = Inner {
-            config,
-            metrics: Metrics::default(),
-            backplane: Box::new(backplane),
-            rooms: Mutex::new(RoomState::default()),
-            peers: Mutex::new(PeerState::default()),
-            sweeper_taken: AtomicBool::new(false),
-        };
-        Self { inner: Arc::new(inner) }
+        Self::builder().config(config).backplane(backplane).build()
+    }
+
+    /// A builder for a hub with an [`Authorizer`] or a [`Backplane`].
+    #[must_use]
+    pub fn builder() -> HubBuilder {
+        HubBuilder::default()
+    }
+
+    fn authorizer(&self) -> &dyn Authorizer {
+        &*self.inner.authorizer.0
     }
 
     /// The limits and timers this hub runs with.
@@ -140,5 +145,76 @@ impl Hub {
     /// Runs `f` on the relay state machine, under the peer lock.
     fn with_peers<R>(&self, f: impl FnOnce(&mut PeerState, &Env<'_>) -> R) -> R {
         f(&mut self.lock_peers(), &self.env())
+    }
+}
+
+/// The host's authorizer, which need not be `Debug`.
+struct Hook(Box<dyn Authorizer>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authorizer")
+    }
+}
+
+/// Builds a [`Hub`]; each setter documents its default.
+pub struct HubBuilder {
+    config: Config,
+    backplane: Box<dyn Backplane>,
+    authorizer: Box<dyn Authorizer>,
+}
+
+impl Default for HubBuilder {
+    fn default() -> Self {
+        Self { config: Config::default(), backplane: Box::new(LocalBackplane), authorizer: Box::new(AllowAll) }
+    }
+}
+
+impl std::fmt::Debug for HubBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubBuilder")
+            .field("config", &self.config)
+            .field("backplane", &self.backplane)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HubBuilder {
+    /// Limits and timers. Default [`Config::default`].
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// How events and relay messages reach other processes. Default
+    /// [`LocalBackplane`]: one process.
+    #[must_use]
+    pub fn backplane(mut self, backplane: impl Backplane) -> Self {
+        self.backplane = Box::new(backplane);
+        self
+    }
+
+    /// The host's say over who connects and joins. Default
+    /// [`AllowAll`](crate::AllowAll).
+    #[must_use]
+    pub fn authorizer(mut self, authorizer: impl Authorizer) -> Self {
+        self.authorizer = Box::new(authorizer);
+        self
+    }
+
+    /// The hub.
+    #[must_use]
+    pub fn build(self) -> Hub {
+        let inner = Inner {
+            config: self.config,
+            metrics: Metrics::default(),
+            backplane: self.backplane,
+            authorizer: Hook(self.authorizer),
+            rooms: Mutex::new(RoomState::default()),
+            peers: Mutex::new(PeerState::default()),
+            sweeper_taken: AtomicBool::new(false),
+        };
+        Hub { inner: Arc::new(inner) }
     }
 }

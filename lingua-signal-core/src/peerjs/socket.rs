@@ -16,8 +16,8 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::time::{Instant, Interval, interval_at, timeout};
 use tracing::Instrument;
 
-use super::{PeerJsServer, PeerParams, PeerSession, ServerFrame};
-use crate::{CloseReason, Inbox};
+use super::{PeerJsServer, PeerParams, PeerSession, ServerFrame, error_frame};
+use crate::{CloseReason, ConnectRequest, Inbox};
 
 /// A websocket message, as the server loop sees it. Adapters convert their
 /// framework's message type to and from it.
@@ -114,29 +114,35 @@ enum End {
 type Step = Result<(), End>;
 
 impl PeerJsServer {
-    /// Serves one upgraded PeerJS websocket until it ends: admits the peer
-    /// with `params` (the upgrade request's query), relays, pings, and
-    /// closes with the documented code. The upgrade is always accepted:
+    /// Serves one upgraded PeerJS websocket until it ends: asks the hub's
+    /// [`Authorizer`](crate::Authorizer) about `request` (the upgrade
+    /// request), admits the peer with `params` (its query), relays, pings,
+    /// and closes with the documented code. The upgrade is always accepted:
     /// a refusal is an ERROR (or ID-TAKEN) frame followed by a close without
-    /// status, as in the reference.
+    /// status, as in the reference; the host's refusal is an ERROR frame
+    /// whose `msg` is `"{code}: {reason}"`.
     ///
     /// `socket` is the framework's websocket with its messages converted to
     /// [`WsMessage`] and its read errors to [`ReadError`]. Runs inside a
     /// `peerjs` tracing span whose `peer` field is the registered id.
-    pub async fn serve_socket<S>(&self, socket: S, params: PeerParams)
+    pub async fn serve_socket<S>(&self, socket: S, params: PeerParams, request: ConnectRequest)
     where
         S: Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage> + Unpin,
     {
         let span = tracing::info_span!("peerjs", peer = tracing::field::Empty);
-        self.admit_and_serve(socket, params, span.clone()).instrument(span).await;
+        self.admit_and_serve(socket, params, request, span.clone()).instrument(span).await;
     }
 
-    async fn admit_and_serve<S>(&self, mut socket: S, params: PeerParams, span: tracing::Span)
+    async fn admit_and_serve<S>(&self, mut socket: S, params: PeerParams, request: ConnectRequest, span: tracing::Span)
     where
         S: Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage> + Unpin,
     {
         let grace = self.options().grace();
-        match self.hub().admit(params, self.options().key_str()) {
+        let admitted = match self.hub().authorize(&request).await {
+            Ok(_identity) => self.hub().admit(params, self.options().key_str()).map_err(|e| e.to_json()),
+            Err(denied) => Err(error_frame(&format!("{}: {}", denied.code(), denied.reason()))),
+        };
+        match admitted {
             Ok((session, inbox)) => {
                 span.record("peer", session.id().as_str());
                 tracing::debug!("registered");
@@ -155,8 +161,7 @@ impl PeerJsServer {
                 };
                 finish(&mut socket, close.map(Some), grace).await;
             }
-            Err(refusal) => {
-                let frame = refusal.to_json();
+            Err(frame) => {
                 tracing::debug!(%frame, "refused");
                 // The reference closes without a status code (client sees 1005).
                 if socket.send(WsMessage::Text(frame)).await.is_ok() {

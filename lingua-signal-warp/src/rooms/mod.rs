@@ -6,7 +6,7 @@ use futures::future;
 use lingua_signal_core::Hub;
 use warp::{Filter, Reply, filters::BoxedFilter, path::FullPath, reply::Response, ws::Ws};
 
-use crate::protocol::{RequestError, VERSION};
+use crate::protocol::{RequestError, SUPPORTED_VERSIONS};
 
 mod session;
 
@@ -41,22 +41,29 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
     at_path
         .and(warp::ws())
         .and(warp::query::<Vec<(String, String)>>())
-        .map(move |ws: Ws, query: Vec<(String, String)>| {
+        .and(crate::connect_request("websocket"))
+        .map(move |ws: Ws, query: Vec<(String, String)>, request| {
+            crate::spawn_sweeper(&hub);
             let (hub, settings, version) = (hub.clone(), settings.clone(), negotiate(&query));
             let max = settings.max_message_bytes;
             ws.max_message_size(max)
                 .max_frame_size(max)
-                .on_upgrade(move |socket| session::run(socket, hub, settings, version))
+                .on_upgrade(move |socket| session::run(socket, hub, settings, version, request))
                 .into_response()
         })
         .boxed()
 }
 
 /// The version asked for by the last `v` query parameter; none means 1.
-fn negotiate(query: &[(String, String)]) -> Result<(), RequestError> {
+fn negotiate(query: &[(String, String)]) -> Result<u32, RequestError> {
     match query.iter().rev().find(|(name, _)| name == "v") {
-        Some((_, v)) if *v != VERSION.to_string() => Err(RequestError::UnsupportedVersion(v.clone())),
-        _ => Ok(()),
+        None => Ok(1),
+        Some((_, v)) => v
+            .parse()
+            .ok()
+            .filter(|v| SUPPORTED_VERSIONS.contains(v) && !v.to_string().is_empty())
+            .filter(|n: &u32| n.to_string() == *v)
+            .ok_or_else(|| RequestError::UnsupportedVersion(v.clone())),
     }
 }
 
@@ -70,9 +77,11 @@ mod tests {
 
     #[test]
     fn the_last_v_decides_and_absent_means_one() {
-        assert!(negotiate(&[]).is_ok());
-        assert!(negotiate(&query(&[("x", "2"), ("v", "1")])).is_ok());
-        assert!(negotiate(&query(&[("v", "2"), ("v", "1")])).is_ok());
+        assert_eq!(negotiate(&[]), Ok(1));
+        assert_eq!(negotiate(&query(&[("x", "2"), ("v", "1")])), Ok(1));
+        assert_eq!(negotiate(&query(&[("v", "3"), ("v", "2")])), Ok(2));
         assert_eq!(negotiate(&query(&[("v", "1"), ("v", "")])), Err(RequestError::UnsupportedVersion(String::new())));
+        assert_eq!(negotiate(&query(&[("v", "02")])), Err(RequestError::UnsupportedVersion("02".to_owned())));
+        assert_eq!(negotiate(&query(&[("v", "3")])), Err(RequestError::UnsupportedVersion("3".to_owned())));
     }
 }

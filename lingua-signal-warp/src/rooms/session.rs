@@ -13,14 +13,17 @@
 use std::ops::ControlFlow;
 
 use futures::{SinkExt, StreamExt};
-use lingua_signal_core::{CloseReason, Connection, Event, Hub, Inbox, Mark, peerjs::ReadError};
+use lingua_signal_core::{CloseReason, ConnectRequest, Connection, Event, Hub, Inbox, Mark, peerjs::ReadError};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 use tracing::Instrument;
 use warp::ws::{Message, WebSocket};
 
 use super::RoomsSettings;
 use crate::{
-    protocol::{CLOSE_IDLE_TIMEOUT, CLOSE_UNSUPPORTED_VERSION, Incoming, Outgoing, Request, RequestError},
+    protocol::{
+        CLOSE_FORBIDDEN, CLOSE_IDLE_TIMEOUT, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, Incoming, Outgoing,
+        Request, RequestError,
+    },
     socket::finish,
 };
 
@@ -44,23 +47,31 @@ struct Session {
     conn: Connection,
     inbox: Inbox<Event>,
     options: RoomsSettings,
+    /// The protocol version the client asked for.
+    version: u32,
     last_heard: Instant,
 }
 
 /// Serves one upgraded websocket until it ends.
-pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsSettings, version: Result<(), RequestError>) {
-    if let Err(refusal) = version {
-        let sent = ws.send(Message::text(refusal.to_outgoing(None).to_json())).await;
-        if sent.is_ok() {
-            let close = Message::close_with(CLOSE_UNSUPPORTED_VERSION, "unsupported version");
-            finish(&mut ws, Some(close), options.close_grace).await;
-        }
-        return;
-    }
-    let (conn, inbox) = hub.connect();
+pub(crate) async fn run(
+    ws: WebSocket,
+    hub: Hub,
+    options: RoomsSettings,
+    version: Result<u32, RequestError>,
+    request: ConnectRequest,
+) {
+    let admitted = match version {
+        Ok(version) => hub.authorize(&request).await.map(|identity| (version, identity)).map_err(RequestError::Denied),
+        Err(refusal) => Err(refusal),
+    };
+    let (version, identity) = match admitted {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refuse(ws, refusal, options.close_grace).await,
+    };
+    let (conn, inbox) = hub.connect_as(identity);
     let span = conn.span("websocket");
     let grace = options.close_grace;
-    let mut session = Session { ws, conn, inbox, options, last_heard: Instant::now() };
+    let mut session = Session { ws, conn, inbox, options, version, last_heard: Instant::now() };
     async move {
         let end = session.serve().await;
         tracing::debug!(?end, "disconnected");
@@ -76,6 +87,20 @@ pub(crate) async fn run(mut ws: WebSocket, hub: Hub, options: RoomsSettings, ver
     }
     .instrument(span)
     .await;
+}
+
+/// Sends the refusal's error frame, then closes with its code: 4400 for an
+/// unsupported version, 4401 or 4403 for the host's refusal.
+async fn refuse(mut ws: WebSocket, refusal: RequestError, grace: std::time::Duration) {
+    let close = match &refusal {
+        RequestError::Denied(denied) if denied.code() == "unauthorized" => (CLOSE_UNAUTHORIZED, "unauthorized"),
+        RequestError::Denied(_) => (CLOSE_FORBIDDEN, "forbidden"),
+        _ => (CLOSE_UNSUPPORTED_VERSION, "unsupported version"),
+    };
+    tracing::debug!(code = refusal.code(), %refusal, "rooms websocket refused");
+    if ws.send(Message::text(refusal.to_outgoing(None).to_json())).await.is_ok() {
+        finish(&mut ws, Some(Message::close_with(close.0, close.1)), grace).await;
+    }
 }
 
 impl Session {
@@ -122,27 +147,15 @@ impl Session {
     }
 
     async fn on_text(&mut self, text: &str) -> Step {
-        let Incoming { id, request } = Incoming::parse(text);
-        match request.and_then(|request| self.perform(request, id)) {
+        let Incoming { id, request } = Incoming::parse_version(text, self.version);
+        let outcome = match request {
+            Ok(request) => perform(&self.conn, request, id).await,
+            Err(error) => Err(error),
+        };
+        match outcome {
             Ok((reply, mark)) => self.reply_at(reply, mark).await,
             Err(error) => self.reply(error.to_outgoing(id)).await,
         }
-    }
-
-    /// Runs a request; the [`Mark`] is the inbox position at the moment it
-    /// took effect.
-    fn perform(&self, request: Request, id: Option<u64>) -> Result<(Outgoing, Mark), RequestError> {
-        Ok(match request {
-            Request::Join { room, user } => {
-                let (users, mark) = self.conn.join_marked(&room, &user)?;
-                (Outgoing::Joined { users, room, id }, mark)
-            }
-            Request::Leave { room } => {
-                let mark = self.conn.leave_marked(&room)?;
-                (Outgoing::Left { room, id }, mark)
-            }
-            Request::Ping => (Outgoing::Pong { id }, self.conn.mark()),
-        })
     }
 
     /// Writes `reply` after the events queued so far (for requests that
@@ -170,7 +183,7 @@ impl Session {
     }
 
     async fn write_event(&mut self, event: Event) -> Step {
-        match Outgoing::from_event(event) {
+        match Outgoing::from_event(event, self.version) {
             Some(frame) => self.send(Message::text(frame.to_json())).await,
             None => ControlFlow::Continue(()),
         }
@@ -185,6 +198,26 @@ impl Session {
             Ok(Err(_)) | Err(_) => ControlFlow::Break(End::Lost),
         }
     }
+}
+
+/// Runs a request; the [`Mark`] is the inbox position at the moment it
+/// took effect.
+async fn perform(conn: &Connection, request: Request, id: Option<u64>) -> Result<(Outgoing, Mark), RequestError> {
+    Ok(match request {
+        Request::Join { room, user } => {
+            let (users, mark) = conn.join_authorized(&room, &user).await?;
+            (Outgoing::Joined { users, room, id }, mark)
+        }
+        Request::Message { room, data } => {
+            let mark = conn.send_message(&room, data)?;
+            (Outgoing::Sent { room, id }, mark)
+        }
+        Request::Leave { room } => {
+            let mark = conn.leave_marked(&room)?;
+            (Outgoing::Left { room, id }, mark)
+        }
+        Request::Ping => (Outgoing::Pong { id }, conn.mark()),
+    })
 }
 
 /// The close code when the hub ends the connection.

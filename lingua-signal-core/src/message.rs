@@ -1,0 +1,180 @@
+//! Application messages: what members of a room send each other besides
+//! joining and leaving (chat, "raise hand", a mute indicator).
+
+use std::{fmt, sync::Arc};
+
+use serde_json::value::RawValue;
+use tokio::time::Instant;
+
+/// The JSON value of an application message, validated once and shared by
+/// every recipient. Compared and hashed by its text.
+#[derive(Clone)]
+pub struct Data(Arc<RawValue>);
+
+impl Data {
+    /// Checks that `json` is one JSON value and keeps its text as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError::BadData`] when it is not JSON.
+    pub fn new(json: &str) -> Result<Self, MessageError> {
+        let raw: Box<RawValue> = serde_json::from_str(json).map_err(|_| MessageError::BadData)?;
+        Ok(Self(Arc::from(raw)))
+    }
+
+    /// A JSON value.
+    #[must_use]
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        // A Value always serializes to valid JSON.
+        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|_| Box::<RawValue>::default());
+        Self(Arc::from(raw))
+    }
+
+    /// The JSON text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value as a raw JSON value, to serialize without re-encoding.
+    #[must_use]
+    pub fn as_raw(&self) -> &RawValue {
+        &self.0
+    }
+
+    /// Its size in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.as_str().len()
+    }
+
+    /// Whether it is empty (never: JSON has at least one byte).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+}
+
+impl fmt::Debug for Data {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Data({})", self.as_str())
+    }
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Data {}
+
+impl std::hash::Hash for Data {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Data {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(deserializer).map(|raw| Self(Arc::from(raw)))
+    }
+}
+
+impl serde::Serialize for Data {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// Why an application message was not sent. Nothing was delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// The sender is not a member of the room.
+    #[error("not in this room")]
+    NotJoined,
+    /// The data is larger than the configured limit.
+    #[error("message of {len} bytes exceeds the limit of {max}")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The sender sent more messages than its rate allows.
+    #[error("too many messages; slow down")]
+    RateLimited,
+    /// The data is not JSON.
+    #[error("data is not a JSON value")]
+    BadData,
+    /// The connection was closed by the hub.
+    #[error("connection is closed")]
+    Closed,
+}
+
+impl MessageError {
+    /// A stable machine-readable code, for wire replies.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotJoined => "not-joined",
+            Self::TooLarge { .. } => "message-too-large",
+            Self::RateLimited => "rate-limited",
+            Self::BadData => "bad-data",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// A token bucket: `burst` tokens, refilled at `per_second`.
+#[derive(Debug, Clone)]
+pub(crate) struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    pub(crate) fn full(burst: u32) -> Self {
+        Self { tokens: f64::from(burst), last: Instant::now() }
+    }
+
+    /// Takes a token if there is one.
+    pub(crate) fn take(&mut self, per_second: u32, burst: u32) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * f64::from(per_second);
+        self.tokens = (self.tokens + refill).min(f64::from(burst));
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_keeps_its_text_and_refuses_what_is_not_json() {
+        let data = Data::new(r#"{"text": "hi",  "n": 1.50}"#).unwrap();
+        assert_eq!(data.as_str(), r#"{"text": "hi",  "n": 1.50}"#);
+        assert_eq!(serde_json::to_string(&data).unwrap(), r#"{"text": "hi",  "n": 1.50}"#);
+        for bad in ["", "{", "nope", "1 2"] {
+            assert_eq!(Data::new(bad), Err(MessageError::BadData), "{bad:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bucket_allows_a_burst_then_its_rate() {
+        let mut bucket = Bucket::full(3);
+        assert!((0..3).all(|_| bucket.take(2, 3)));
+        assert!(!bucket.take(2, 3));
+        tokio::time::advance(std::time::Duration::from_millis(500)).await;
+        assert!(bucket.take(2, 3));
+        assert!(!bucket.take(2, 3));
+    }
+}
