@@ -147,3 +147,18 @@ pub async fn default_options_take_the_stock_clients_key(t: &Target) {
     assert_eq!((t.key.as_str(), t.mount().as_str()), ("peerjs", "/peerjs/"));
     t.open("a").await;
 }
+
+/// The host's authorizer sees the PeerJS socket too: a refused one gets an
+/// ERROR frame `"{code}: {reason}"` and the close without status, and no id
+/// is registered; an accepted one registers as usual. Spec:
+/// [`ServerSpec::gated`](super::ServerSpec::gated) (token
+/// [`TOKEN`](crate::gate::TOKEN)).
+pub async fn the_hosts_refusal_is_an_error_frame_then_close(t: &Target) {
+    let refused_frame = error("unauthorized: a valid token is needed");
+    refused(t, &format!("key={}&id=a&token=wrong", t.key), &refused_frame).await;
+    refused(t, &format!("key={}&id=a&token={}", t.key, crate::gate::BANNED), &error("banned: this token is banned"))
+        .await;
+    assert!(t.hub().peer_ids().is_empty(), "a refused socket registered nothing");
+    let mut a = t.connect_peer("a", crate::gate::TOKEN).await;
+    a.expect_open().await;
+}
