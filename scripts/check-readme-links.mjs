@@ -7,6 +7,9 @@
 // reference link must have a definition, and every inline link must point to
 // a URL or a file, never to a Rust path. Usage: scripts/check-readme-links.mjs
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 
 const readmes = ["lingua-signal-core", "lingua-signal-axum", "lingua-signal-warp"].map((c) => `${c}/README.md`);
 let failures = 0;

@@ -81,7 +81,7 @@ impl ConnectRequest {
     #[must_use]
     pub fn query(&self, name: &str) -> Option<&str> {
         let query = self.uri.split_once('?')?.1;
-        query.split('&').filter_map(|pair| pair.split_once('=')).filter(|(n, _)| *n == name).map(|(_, v)| v).last()
+        query.split('&').rev().filter_map(|pair| pair.split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// The Socket.IO handshake's `auth` payload.
@@ -218,9 +218,70 @@ impl Authorizer for AllowAll {
     }
 }
 
+/// The authorizer of a deployment with one shared secret: a connection must
+/// show it, as the Socket.IO handshake's `auth.token` or as a `token` query
+/// parameter (the raw websocket, PeerJS); everyone who does connects as
+/// `Identity::new("token")` and may join any room. Refusals are
+/// `unauthorized`.
+///
+/// On a PeerJS socket `token` is also the PeerJS client's own token, which
+/// lets a client with the same id and token take a registration over; pages
+/// that share one secret should give each peer an id of its own (the stock
+/// client's default).
+#[derive(Clone)]
+pub struct SharedSecret {
+    secret: String,
+}
+
+impl SharedSecret {
+    /// Requires `secret`.
+    #[must_use]
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self { secret: secret.into() }
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret(..)")
+    }
+}
+
+impl Authorizer for SharedSecret {
+    fn connect<'a>(&'a self, request: &'a ConnectRequest) -> BoxFuture<'a, Result<Identity, Denied>> {
+        let shown = request.query("token").or_else(|| request.auth_payload()?.get("token")?.as_str());
+        let verdict = match shown {
+            Some(token) if same(token.as_bytes(), self.secret.as_bytes()) => Ok(Identity::new("token")),
+            Some(_) => Err(Denied::unauthorized("the token is wrong")),
+            None => Err(Denied::unauthorized("a token is needed")),
+        };
+        Box::pin(std::future::ready(verdict))
+    }
+}
+
+/// Compares in a time that depends on the lengths only, not on where the
+/// first difference is.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_shared_secret_is_shown_in_the_query_or_the_auth_payload() {
+        let gate = SharedSecret::new("s3cret");
+        let query = ConnectRequest::new("websocket", "GET", "/rooms?token=s3cret");
+        assert_eq!(gate.connect(&query).await.unwrap().label(), "token");
+        let auth =
+            ConnectRequest::new("socket.io", "GET", "/socket.io/").auth(Some(serde_json::json!({"token": "s3cret"})));
+        assert!(gate.connect(&auth).await.is_ok());
+        for uri in ["/rooms", "/rooms?token=s3cre", "/rooms?token=s3cretx"] {
+            let denied = gate.connect(&ConnectRequest::new("websocket", "GET", uri)).await.unwrap_err();
+            assert_eq!(denied.code(), "unauthorized", "{uri}");
+        }
+    }
 
     #[test]
     fn headers_cookies_and_query_are_read_as_sent() {

@@ -19,7 +19,7 @@ pub mod prometheus;
 mod relay;
 mod rooms;
 
-pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Grant};
+pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Grant, SharedSecret};
 pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;

@@ -92,7 +92,7 @@ pub enum RequestError {
     BinaryNotSupported,
     /// The `v` query parameter names a version this server does not speak:
     /// `unsupported-version`.
-    #[error("unsupported protocol version {0:?}; this server speaks {VERSION}")]
+    #[error("unsupported protocol version {0:?}; this server speaks 1 and 2")]
     UnsupportedVersion(String),
     /// The hub refused the join (`room-full`, `user-id-taken`, …).
     #[error(transparent)]

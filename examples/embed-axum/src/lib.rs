@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use lingua_signal_axum::Signaling;
-use lingua_signal_core::{Config, Hub};
+use lingua_signal_core::{Config, Hub, SharedSecret};
 
 /// Where the browser finds Socket.IO: `io(url, { path: SOCKETIO_PATH })`.
 pub const SOCKETIO_PATH: &str = "/rtc/socket.io";
@@ -29,14 +29,18 @@ impl Notes {
     }
 }
 
-/// The whole app: its own routes and state, plus rooms and PeerJS. Returns
-/// the hub too, to read its metrics or shut it down.
-pub fn app() -> (Router, Hub) {
-    let signaling = Signaling::builder()
-        .config(Config::default().max_members_per_room(8))
-        .rooms_path(SOCKETIO_PATH)
-        .peerjs_path(PEERJS_PATH)
-        .build();
+/// The whole app: its own routes and state, plus rooms and PeerJS. With a
+/// `secret`, every Socket.IO connection must show it (`io(url, { auth: {
+/// token } })`) and every PeerJS socket too (`?token=`): the others are
+/// refused with `unauthorized`. Returns the hub too, to read its metrics or
+/// shut it down.
+pub fn app(secret: Option<&str>) -> (Router, Hub) {
+    let config = Config::default().max_members_per_room(8);
+    let hub = match secret {
+        Some(secret) => Hub::builder().config(config).authorizer(SharedSecret::new(secret)).build(),
+        None => Hub::new(config),
+    };
+    let signaling = Signaling::builder().hub(hub).rooms_path(SOCKETIO_PATH).peerjs_path(PEERJS_PATH).build();
     let app = Router::new()
         .route("/", get(|| async { "notes service: GET/POST /notes; video rooms under /rtc" }))
         .route("/notes", get(list).post(add))

@@ -3,7 +3,10 @@
 //! and PeerJS answer under its `/rtc` prefix.
 
 use embed_axum::{PEERJS_PATH, SOCKETIO_PATH};
-use lingua_signal_testing::sio::Sio;
+use lingua_signal_testing::{
+    peerjs::{Target, error},
+    sio::Sio,
+};
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -13,7 +16,11 @@ use tokio::{
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn start() -> String {
-    let (app, _hub) = embed_axum::app();
+    start_with(None).await
+}
+
+async fn start_with(secret: Option<&str>) -> String {
+    let (app, _hub) = embed_axum::app(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -73,4 +80,31 @@ async fn the_peerjs_id_endpoint_answers_under_the_prefix() {
     let (status, id) = http(&addr, "GET", &format!("{PEERJS_PATH}/peerjs/id"), "").await;
     assert_eq!(status, 200);
     assert!(!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{id:?}");
+}
+
+#[tokio::test]
+async fn with_a_secret_only_clients_that_show_it_get_in() -> TestResult {
+    let addr = start_with(Some("s3cret")).await;
+    let url = format!("http://{addr}");
+    let mut sio = Sio::start().await?;
+    for (c, auth) in [("none", json!({})), ("wrong", json!({"token": "guess"}))] {
+        sio.connect(c, &url, json!({"path": SOCKETIO_PATH, "auth": auth})).await?;
+        let report = sio.next(c, lingua_signal_testing::sio::TIMEOUT).await?;
+        assert_eq!(report["type"], "connect_error", "{c}: {report}");
+        assert!(report["message"].as_str().is_some_and(|m| m.starts_with("unauthorized: ")), "{report}");
+    }
+    for c in ["alice", "bob"] {
+        sio.connected(c, &url, json!({"path": SOCKETIO_PATH, "auth": {"token": "s3cret"}})).await?;
+    }
+    let reply = sio.request("alice", "join-room", json!(["standup", "alice"]), 1).await?;
+    assert_eq!(reply, [json!({"ok": true, "users": []})]);
+    sio.emit("bob", "join-room", json!(["standup", "bob"]), None).await?;
+    sio.next_event("alice", "user-connected", json!(["bob"])).await?;
+    sio.exit().await?;
+
+    let peers = Target::new(addr.parse()?, PEERJS_PATH, "peerjs");
+    let mut stranger = peers.connect_peer("p1", "guess").await;
+    assert_eq!(stranger.expect_json().await, error("unauthorized: the token is wrong"));
+    peers.connect_peer("p1", "s3cret").await.expect_open().await;
+    Ok(())
 }

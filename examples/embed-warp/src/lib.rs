@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use lingua_signal_warp::{Config, Hub, Signaling};
+use lingua_signal_warp::{Config, Hub, Signaling, core::SharedSecret};
 use warp::{Filter, Rejection, Reply, filters::BoxedFilter, http::StatusCode, reply::Response};
 
 /// Where the browser finds the rooms: `new WebSocket("ws://host" + ROOMS_PATH)`.
@@ -30,15 +30,18 @@ impl Notes {
     }
 }
 
-/// The whole service: its own routes and state, plus rooms and PeerJS.
-/// Returns the hub too, to read its metrics or shut it down.
+/// The whole service: its own routes and state, plus rooms and PeerJS. With
+/// a `secret`, every rooms and PeerJS websocket must show it (`?token=`):
+/// the others are refused with `unauthorized`. Returns the hub too, to read
+/// its metrics or shut it down.
 #[must_use]
-pub fn routes() -> (BoxedFilter<(Response,)>, Hub) {
-    let signaling = Signaling::builder()
-        .config(Config::default().max_members_per_room(8))
-        .rooms_path(ROOMS_PATH)
-        .peerjs_path(PEERJS_PATH)
-        .build();
+pub fn routes(secret: Option<&str>) -> (BoxedFilter<(Response,)>, Hub) {
+    let config = Config::default().max_members_per_room(8);
+    let hub = match secret {
+        Some(secret) => Hub::builder().config(config).authorizer(SharedSecret::new(secret)).build(),
+        None => Hub::new(config),
+    };
+    let signaling = Signaling::builder().hub(hub).rooms_path(ROOMS_PATH).peerjs_path(PEERJS_PATH).build();
     let routes = own_routes(Notes::default())
         // Absolute paths: combined at the top level, next to the own routes.
         .or(signaling.filter())

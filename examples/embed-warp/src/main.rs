@@ -2,32 +2,37 @@
 //! and PeerJS server under `/rtc`.
 //!
 //! ```text
-//! cargo run -p embed-warp -- --addr 127.0.0.1:3002
+//! cargo run -p embed-warp -- --addr 127.0.0.1:3002 --secret s3cret
 //! ```
 //!
 //! The address also comes from `EMBED_WARP_ADDR`; default `127.0.0.1:3002`.
+//! With `--secret S` (or `EMBED_SECRET`), rooms and PeerJS websockets must
+//! carry `?token=S`.
 //! Logs follow `RUST_LOG` (e.g. `RUST_LOG=lingua_signal_warp=debug`).
 
 use std::net::SocketAddr;
 
 use tracing_subscriber::EnvFilter;
 
-fn address() -> Result<SocketAddr, Box<dyn std::error::Error>> {
+/// `--addr` and `--secret`, each also from the environment.
+fn flags() -> Result<(SocketAddr, Option<String>), Box<dyn std::error::Error>> {
+    let (mut addr, mut secret) = (std::env::var("EMBED_WARP_ADDR").ok(), std::env::var("EMBED_SECRET").ok());
     let mut args = std::env::args().skip(1);
-    let from_flag = match (args.next().as_deref(), args.next()) {
-        (Some("--addr"), Some(addr)) => Some(addr),
-        (None, _) => None,
-        _ => return Err("usage: embed-warp [--addr HOST:PORT]".into()),
-    };
-    let addr = from_flag.or_else(|| std::env::var("EMBED_WARP_ADDR").ok());
-    Ok(addr.as_deref().unwrap_or("127.0.0.1:3002").parse()?)
+    while let Some(flag) = args.next() {
+        match (flag.as_str(), args.next()) {
+            ("--addr", Some(value)) => addr = Some(value),
+            ("--secret", Some(value)) => secret = Some(value),
+            _ => return Err("usage: embed-warp [--addr HOST:PORT] [--secret S]".into()),
+        }
+    }
+    Ok((addr.as_deref().unwrap_or("127.0.0.1:3002").parse()?, secret))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter(EnvFilter::from_default_env()).init();
-    let addr = address()?;
-    let (routes, hub) = embed_warp::routes();
+    let (addr, secret) = flags()?;
+    let (routes, hub) = embed_warp::routes(secret.as_deref());
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let shutdown = async move {

@@ -5,14 +5,18 @@
 use embed_warp::{PEERJS_PATH, ROOMS_PATH};
 use lingua_signal_testing::{
     http,
-    peerjs::{Target, message, relayed},
+    peerjs::{Target, error, message, relayed},
     rooms::{RoomsClient, user_connected, user_disconnected},
 };
 use serde_json::json;
 use std::net::SocketAddr;
 
 async fn start() -> SocketAddr {
-    let (routes, _hub) = embed_warp::routes();
+    start_with(None).await
+}
+
+async fn start_with(secret: Option<&str>) -> SocketAddr {
+    let (routes, _hub) = embed_warp::routes(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(warp::serve(routes).incoming(listener).run());
@@ -56,4 +60,26 @@ async fn peerjs_answers_under_the_prefix() {
     let mut b = t.open("b").await;
     a.send_json(&message("OFFER", "b", json!({"sdp": "v=0"}))).await;
     assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!({"sdp": "v=0"})));
+}
+
+#[tokio::test]
+async fn with_a_secret_only_clients_that_show_it_get_in() {
+    let addr = start_with(Some("s3cret")).await;
+    for query in ["", "?token=guess"] {
+        let mut stranger = RoomsClient::connect(&format!("ws://{addr}{ROOMS_PATH}{query}")).await;
+        let refusal = stranger.recv().await;
+        assert_eq!((refusal["type"].as_str(), refusal["code"].as_str()), (Some("error"), Some("unauthorized")));
+        assert_eq!(stranger.closed().await, (4401, "unauthorized".to_owned()));
+    }
+    let url = format!("ws://{addr}{ROOMS_PATH}?token=s3cret");
+    let mut alice = RoomsClient::connect(&url).await;
+    assert!(alice.join("standup", "alice").await.is_empty());
+    let mut bob = RoomsClient::connect(&url).await;
+    assert_eq!(bob.join("standup", "bob").await, ["alice"]);
+    assert_eq!(alice.recv().await, user_connected("standup", "bob"));
+
+    let peers = Target::new(addr, PEERJS_PATH, "peerjs");
+    let mut stranger = peers.connect_peer("p1", "guess").await;
+    assert_eq!(stranger.expect_json().await, error("unauthorized: the token is wrong"));
+    peers.connect_peer("p1", "s3cret").await.expect_open().await;
 }

@@ -58,11 +58,9 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
 fn negotiate(query: &[(String, String)]) -> Result<u32, RequestError> {
     match query.iter().rev().find(|(name, _)| name == "v") {
         None => Ok(1),
-        Some((_, v)) => v
-            .parse()
-            .ok()
-            .filter(|v| SUPPORTED_VERSIONS.contains(v) && !v.to_string().is_empty())
-            .filter(|n: &u32| n.to_string() == *v)
+        // Only the canonical spelling: `02` or `+2` is not a version.
+        Some((_, v)) => (v.parse().ok())
+            .filter(|n: &u32| n.to_string() == *v && SUPPORTED_VERSIONS.contains(n))
             .ok_or_else(|| RequestError::UnsupportedVersion(v.clone())),
     }
 }
