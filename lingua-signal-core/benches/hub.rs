@@ -1,5 +1,7 @@
-//! Benchmarks: join with fan-out into rooms of 2, 10 and 50 members, and
-//! relay throughput. Run with `cargo bench -p lingua-signal-core`.
+//! Benchmarks: join with fan-out into rooms of 2, 10 and 50 members, the
+//! same join into one room of 10 among 10 000 such rooms (its cost must not
+//! depend on how many rooms exist), and relay throughput. Run with
+//! `cargo bench -p lingua-signal-core`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -43,6 +45,38 @@ fn join_fan_out(c: &mut Criterion) {
     group.finish();
 }
 
+/// A join and leave into one room of 10 while `rooms` rooms of 10 exist:
+/// compare with `join_fan_out/10`, which has that one room alone.
+fn join_among_many_rooms(c: &mut Criterion) {
+    let mut group = c.benchmark_group("join_among_rooms");
+    group.sample_size(30);
+    for rooms in [1usize, 10_000] {
+        let hub = Hub::new(Config::default().max_rooms(rooms + 1));
+        let mut members = Vec::with_capacity(rooms * 9);
+        for r in 0..rooms {
+            let room: RoomId = format!("room-{r}").parse().unwrap();
+            for i in 0..9 {
+                let (conn, inbox) = hub.connect();
+                conn.join(&room, &format!("member-{i}").parse().unwrap()).unwrap();
+                members.push((conn, inbox));
+            }
+        }
+        drain_rooms(&mut members);
+        let room: RoomId = "room-0".parse().unwrap();
+        let newcomer: PeerId = "newcomer".parse().unwrap();
+        let (conn, _inbox) = hub.connect();
+        group.throughput(Throughput::Elements(18));
+        group.bench_with_input(BenchmarkId::from_parameter(rooms), &rooms, |b, _| {
+            b.iter(|| {
+                black_box(conn.join(&room, &newcomer).unwrap());
+                conn.leave(&room).unwrap();
+                drain_rooms(&mut members[..9]);
+            });
+        });
+    }
+    group.finish();
+}
+
 fn drain_rooms(members: &mut [(lingua_signal_core::Connection, Inbox<Event>)]) {
     for (_, inbox) in members {
         while let Some(event) = inbox.try_recv() {
@@ -79,5 +113,5 @@ fn relay_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, join_fan_out, relay_throughput);
+criterion_group!(benches, join_fan_out, join_among_many_rooms, relay_throughput);
 criterion_main!(benches);

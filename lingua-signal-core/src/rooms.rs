@@ -120,13 +120,12 @@ pub(crate) struct RoomState {
     rooms: HashMap<RoomId, Vec<(ConnId, PeerId)>>,
     /// Server code's subscriptions to [`RoomEvent`]s.
     observers: Vec<Outbox<RoomEvent>>,
+    /// Memberships summed over rooms, kept with every change so that the
+    /// gauges cost the same however many rooms exist.
+    members: usize,
 }
 
 impl RoomState {
-    pub(crate) fn member_count(&self) -> usize {
-        self.rooms.values().map(Vec::len).sum()
-    }
-
     pub(crate) fn room_members(&self, room: &RoomId) -> Vec<PeerId> {
         self.rooms.get(room).map(|m| m.iter().map(|(_, u)| u.clone()).collect()).unwrap_or_default()
     }
@@ -140,7 +139,7 @@ impl RoomState {
     fn gauges(&self, m: &Metrics) {
         m.connections.store(self.conns.len() as u64, Relaxed);
         m.rooms.store(self.rooms.len() as u64, Relaxed);
-        m.members.store(self.member_count() as u64, Relaxed);
+        m.members.store(self.members as u64, Relaxed);
     }
 
     pub(crate) fn connect(&mut self, env: &Env<'_>, identity: Identity) -> (ConnId, Inbox<Event>) {
@@ -224,6 +223,7 @@ impl RoomState {
         let members = self.rooms.entry(room.clone()).or_default();
         let others: Vec<PeerId> = members.iter().map(|(_, u)| u.clone()).collect();
         members.push((id, user.clone()));
+        self.members += 1;
         let identity = match self.conns.get_mut(&id) {
             Some(conn) => {
                 conn.joined.push((room.clone(), user.clone()));
@@ -267,7 +267,9 @@ impl RoomState {
 
     fn remove_member(&mut self, env: &Env<'_>, id: ConnId, room: RoomId, user: PeerId) {
         let Some(members) = self.rooms.get_mut(&room) else { return };
+        let before = members.len();
         members.retain(|(c, _)| *c != id);
+        self.members -= before - members.len();
         if members.is_empty() {
             self.rooms.remove(&room);
         }
@@ -361,6 +363,7 @@ impl RoomState {
         }
         self.conns.clear();
         self.rooms.clear();
+        self.members = 0;
         self.gauges(m);
     }
 }
