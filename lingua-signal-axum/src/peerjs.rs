@@ -22,6 +22,9 @@ use lingua_signal_core::{
 };
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
+/// The initial read buffer of a PeerJS socket: a typical SDP offer fits.
+const READ_BUFFER: usize = 4096;
+
 /// The PeerJS routes of `server`, at its absolute mount path.
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(server: PeerJsServer) -> Router<S> {
     let options = server.options();
@@ -87,8 +90,11 @@ async fn upgrade(
     let params = PeerParams::from_pairs(query.map(|Query(pairs)| pairs).unwrap_or_default());
     let max = server.hub().config().message_bytes();
     // tungstenite enforces the size limit before buffering a whole frame.
+    // Its read buffer would otherwise start at 128 KiB, zero-filled, for
+    // every socket: signaling frames are small, and a larger one grows it.
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
 }
 
