@@ -20,6 +20,9 @@ if cargo tree --locked -p lingua-signal-core -e normal --prefix none \
   exit 1
 fi
 
+step "lingua-signal-core's modules point one way (no cycle)"
+node scripts/check-module-graph.mjs
+
 step "rust-version is true for each published crate"
 ./scripts/check-rust-version.mjs
 

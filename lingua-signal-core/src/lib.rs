@@ -25,12 +25,12 @@ pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
 pub use event::{Activity, Event, RoomEvent};
 pub use hub::{Connection, Hub, HubBuilder};
-pub use id::{IdError, MAX_ID_LEN, PeerId, RoomId};
+pub use id::{ConnId, IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use identity::Identity;
 pub use message::{Data, MessageError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use outbox::{CloseReason, Inbox, Mark};
-pub use rooms::{ConnId, JoinError, LeaveError};
+pub use rooms::{JoinError, LeaveError};
 
 #[cfg(test)]
 mod tests {

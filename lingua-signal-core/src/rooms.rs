@@ -13,23 +13,13 @@
 use std::{collections::HashMap, sync::atomic::Ordering::Relaxed};
 
 use crate::{
-    CloseReason, Event, Identity, Inbox, PeerId, RoomId,
+    CloseReason, ConnId, Event, Identity, Inbox, PeerId, RoomId,
     env::Env,
     event::{Activity, RoomEvent},
     message::{Bucket, Data, MessageError},
     metrics::{Metrics, inc},
     outbox::{Mark, Outbox, Push, pair},
 };
-
-/// Identifies a connection within its hub.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnId(u64);
-
-impl std::fmt::Display for ConnId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "c{}", self.0)
-    }
-}
 
 /// Why a join was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
