@@ -15,7 +15,8 @@
 //   --verbose          print the pages' console output as it happens
 //
 // Exit status 0 when every scenario passed. A screenshot of a room with three
-// participants goes to e2e/artifacts/room.png; on failure, screenshots of
+// participants goes to e2e/artifacts/room.png, one of the chat panel and the
+// mute indicators to e2e/artifacts/chat.png; on failure, screenshots of
 // every open page and their console output go to e2e/artifacts/ too.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { messageScenarios } from './messages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, 'artifacts');
@@ -85,6 +87,10 @@ async function main() {
     await scenario('camera refused: joins as a viewer, sees the others, and the others see its tile', () => viewer(state));
     await scenario('a page crashes: the others drop it within 5 s via user-disconnected (calling and answering side)', () => crashes(state));
     await scenario('a room id with markup gets the 404 page and runs no script', () => markup(state));
+    const messages = messageScenarios({ artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need });
+    await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
+    await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
+    await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
     }

@@ -2,15 +2,21 @@
 // gets the camera and microphone (or decides to be a viewer), opens a PeerJS
 // peer against our server and the signaling socket (Socket.IO or the raw
 // websocket client, same API), joins once all three are ready, and keeps the
-// room healed across reconnects. The logic lives in lib/; this file wires it
-// to the page. window.Peer and window.io come from /assets/peerjs.min.js and
-// /assets/socket.io.min.js, loaded before this script (all three `defer`).
+// room healed across reconnects. The signaling socket also carries the
+// application messages: text chat, and everyone's mute / camera-off state.
+// The logic lives in lib/; this file wires it to the page. window.Peer and
+// window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
+// loaded before this script (all three `defer`).
+import { readData, stateData } from './lib/app-messages.js';
 import { backoffDelay } from './lib/backoff.js';
 import { Calls } from './lib/calls.js';
+import { setupChat } from './lib/chat-panel.js';
 import { parseConfig, peerOptions } from './lib/config.js';
 import { setupControls } from './lib/controls.js';
+import { mediaState } from './lib/indicators.js';
 import { acquireMedia, describeMedia } from './lib/media.js';
 import { Membership } from './lib/membership.js';
+import { Messenger } from './lib/messenger.js';
 import { loadName, saveName } from './lib/names.js';
 import { createStatus } from './lib/status.js';
 import { createTileView } from './lib/tile-view.js';
@@ -54,6 +60,7 @@ function start(config) {
     socket,
     onJoined(users, { fresh }) {
       status.set('connection', null);
+      announceMedia(); // whoever is there learns whether we are muted
       tiles.retain(users); // anyone we still show but who left while we were away
       if (!fresh) calls.heal(users); // nobody was told we are here: we call
     },
@@ -74,8 +81,25 @@ function start(config) {
     // Socket.IO does not reconnect by itself after a server-side disconnect.
     if (reason === 'io server disconnect') win.setTimeout(() => left || socket.connect(), 1000);
   });
-  socket.on('user-connected', (userId) => calls.call(userId));
+  socket.on('user-connected', (userId) => {
+    calls.call(userId);
+    announceMedia(); // to the newcomer (the others hear it again; harmless)
+  });
   socket.on('user-disconnected', (userId) => calls.hangUp(userId));
+
+  const messenger = new Messenger({ socket, roomId: config.roomId, isMember: () => !left && membership.inRoom });
+  const chat = setupChat(doc, { messenger, getName: () => name, names: tiles.names });
+  messenger.onMessage((from, data) => {
+    const message = readData(data); // null for what we do not know: ignored
+    if (message?.kind === 'chat') chat.received(from, message.text);
+    else if (message?.kind === 'state' && from !== null) tiles.setMedia(from, message);
+  });
+  function announceMedia() {
+    messenger.send(stateData(mediaState(media.stream))).then((reply) => {
+      // Not in the room (yet, or any more): the next join announces it anyway.
+      if (!reply.ok && reply.error.code !== 'not-joined') console.warn(`announcing mute state: ${reply.error.code}`);
+    });
+  }
 
   const peers = startPeer(config, calls, membership, () => left);
 
@@ -99,6 +123,7 @@ function start(config) {
     },
     leave,
     status: (slot, text, level) => status.set(slot, text, level),
+    onMediaChange: announceMedia,
   });
   controls.refresh();
 
@@ -167,6 +192,8 @@ function start(config) {
     tiles,
     membership,
     calls,
+    messenger,
+    chat,
     get peer() {
       return peers.current;
     },
@@ -248,6 +275,7 @@ function showState(kind, title, text, canRejoin = false) {
   $('rejoin').hidden = !canRejoin;
   $('room-state').hidden = false;
   $('video-grid').hidden = true;
+  $('chat').hidden = true;
   $('controls').hidden = true;
   $('room-state-title').focus?.();
 }

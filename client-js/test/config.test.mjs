@@ -77,6 +77,6 @@ test('PeerJS options follow the page unless a port is configured', () => {
 });
 
 test('the rooms URL uses ws or wss and the page host', () => {
-  assert.equal(roomsUrl(good, { protocol: 'http:', host: 'h:1' }), 'ws://h:1/rooms?v=1');
-  assert.equal(roomsUrl(good, { protocol: 'https:', host: 'h' }), 'wss://h/rooms?v=1');
+  assert.equal(roomsUrl(good, { protocol: 'http:', host: 'h:1' }), 'ws://h:1/rooms?v=2');
+  assert.equal(roomsUrl(good, { protocol: 'https:', host: 'h' }), 'wss://h/rooms?v=2');
 });

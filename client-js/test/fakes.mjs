@@ -90,7 +90,7 @@ export function recordingView() {
     log,
     live: () => tiles.filter((t) => !t.destroyed),
     create(peerId, { local }) {
-      const tile = { peerId, local, stream: null, name: null, destroyed: false };
+      const tile = { peerId, local, stream: null, name: null, media: null, destroyed: false };
       tiles.push(tile);
       log.push(['create', peerId]);
       return tile;
@@ -104,6 +104,9 @@ export function recordingView() {
     },
     setState(tile, state) {
       tile.state = state;
+    },
+    setMedia(tile, media) {
+      tile.media = media;
     },
     destroy(tile) {
       tile.destroyed = true;

@@ -176,3 +176,22 @@ test('no answer within the timeout counts as a failure and is retried', () => {
   first.ack({ ok: true, users: [] }); // too late
   assert.equal(joined.length, 0);
 });
+
+test('inRoom only while joined on the current connection', () => {
+  const { socket, membership } = setup();
+  membership.setMediaReady();
+  membership.setPeerId('p1');
+  assert.equal(membership.inRoom, false);
+  socket.up();
+  assert.equal(membership.inRoom, false, 'join not answered yet');
+  socket.last().ack({ ok: true, users: [] });
+  assert.equal(membership.inRoom, true);
+  socket.down();
+  assert.equal(membership.inRoom, false);
+  socket.up();
+  assert.equal(membership.inRoom, false, 'a new connection needs a new join');
+  socket.last().ack({ ok: true, users: [] });
+  assert.equal(membership.inRoom, true);
+  membership.stop();
+  assert.equal(membership.inRoom, false);
+});

@@ -52,20 +52,33 @@ test('room.html loads the three scripts from /assets with defer, and the stylesh
 
 test('room.html has the elements room.js looks up', () => {
   const ids = ['status', 'video-grid', 'participant-count', 'name-input', 'room-state', 'room-state-title',
-    'room-state-text', 'rejoin', 'controls', 'btn-mic', 'btn-cam', 'btn-screen', 'btn-invite', 'btn-leave'];
+    'room-state-text', 'rejoin', 'controls', 'btn-mic', 'btn-cam', 'btn-screen', 'btn-invite', 'btn-chat',
+    'btn-leave', 'chat', 'chat-unread', 'chat-list', 'chat-form', 'chat-input', 'chat-error'];
   for (const id of ids) assert.match(room, new RegExp(`id="${id}"`), id);
   const source = read('src/room.js') + read('src/lib/controls.js');
   for (const [, id] of source.matchAll(/\$\('([\w-]+)'\)/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
+  // chat-panel.js looks its ids up from one list: [...].map($).
+  const list = /\[([^\]]*)\]\.map\(\$\)/.exec(read('src/lib/chat-panel.js'))[1];
+  for (const [, id] of list.matchAll(/'([\w-]+)'/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
 });
 
 test('every control button has a label and a test id', () => {
-  const buttons = [...room.matchAll(/<button\b([^>]*)>/g)].map((m) => m[1]);
-  assert.equal(buttons.length, 5);
+  const controls = /<nav id="controls"[\s\S]*?<\/nav>/.exec(room)[0];
+  const buttons = [...controls.matchAll(/<button\b([^>]*)>/g)].map((m) => m[1]);
+  assert.equal(buttons.length, 6);
   for (const attrs of buttons) {
     assert.match(attrs, /aria-label="[^"]+"/);
     assert.match(attrs, /data-testid="[^"]+"/);
     assert.match(attrs, /type="button"/);
   }
+});
+
+test('the chat form: a labelled field of at most 1000 characters and a Send button, no inline handler', () => {
+  const form = /<form id="chat-form"[\s\S]*?<\/form>/.exec(room)[0];
+  assert.match(form, /<input id="chat-input"[^>]*maxlength="1000"[^>]*aria-label="[^"]+"/);
+  assert.match(form, /<button type="submit" data-testid="chat-send">Send<\/button>/);
+  assert.doesNotMatch(room, /\son\w+=/i);
+  assert.doesNotMatch(form, /action=/);
 });
 
 test('not-found.html takes no variables, runs no script and links to a new room', () => {

@@ -111,3 +111,24 @@ test('a call that connects without a stream marks the tile "off"; one with a str
   tiles.connected('v', new FakeCall('v')); // not the current call: ignored
   assert.deepEqual(view.live().map((t) => t.state), ['off', undefined]);
 });
+
+test('an announced state waits for the tile, shows on it, and goes when the peer leaves', () => {
+  const view = recordingView();
+  const tiles = new TileRegistry(view);
+  const muted = { mic: false, camera: true };
+  tiles.setMedia('bob', muted); // before the call: the usual order
+  const call = new FakeCall('bob');
+  tiles.attach('bob', call);
+  assert.deepEqual(view.live()[0].media, muted);
+  const dark = { mic: false, camera: false };
+  tiles.setMedia('bob', dark);
+  assert.deepEqual(view.live()[0].media, dark);
+  // A call that closed by itself: the next call's tile still shows the state.
+  tiles.drop('bob', call);
+  tiles.attach('bob', new FakeCall('bob'));
+  assert.deepEqual(view.live()[0].media, dark);
+  // Left the room (user-disconnected): forgotten, so a return starts blank.
+  tiles.drop('bob');
+  tiles.attach('bob', new FakeCall('bob'));
+  assert.equal(view.live()[0].media, null);
+});

@@ -14,7 +14,7 @@ const frames = [];
 before(async () => {
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await onceEvent(server, 'listening');
-  url = `ws://127.0.0.1:${server.address().port}/rooms?v=1`;
+  url = `ws://127.0.0.1:${server.address().port}/rooms?v=2`;
   server.on('connection', (ws, request) => {
     sockets.push(ws);
     ws.path = request.url;
@@ -28,6 +28,10 @@ before(async () => {
         // never answers
       } else if (frame.type === 'join') {
         ws.send(JSON.stringify({ type: 'joined', room: frame.room, users: ['bob'], ...id }));
+      } else if (frame.type === 'message' && frame.room === 'nope') {
+        ws.send(JSON.stringify({ type: 'error', code: 'not-joined', message: 'not in this room', ...id }));
+      } else if (frame.type === 'message') {
+        ws.send(JSON.stringify({ type: 'sent', room: frame.room, ...id }));
       } else if (frame.type === 'ping') {
         if (!ws.mute) ws.send(JSON.stringify({ type: 'pong', ...id }));
       }
@@ -58,7 +62,7 @@ test('join-room maps to a join frame and the joined reply to an ok ack', async (
   t.after(() => c.disconnect());
   await once(c, 'connect');
   const ws = await accepted;
-  assert.equal(ws.path, '/rooms?v=1');
+  assert.equal(ws.path, '/rooms?v=2');
   const reply = await new Promise((resolve) => c.emit('join-room', 'r1', 'alice', resolve));
   assert.deepEqual(reply, { ok: true, users: ['bob'] });
   assert.deepEqual(frames.at(-1), { type: 'join', room: 'r1', user: 'alice', id: 1 });
@@ -87,6 +91,50 @@ test('user-connected and user-disconnected are emitted with the user id', async 
   ws.send(JSON.stringify({ type: 'user-disconnected', room: 'r1', user: 'carol' }));
   await done;
   assert.deepEqual(seen, [['+', 'carol'], ['-', 'carol']]);
+});
+
+test('room-message maps to a message frame and the sent reply to an ok ack', async (t) => {
+  const c = client();
+  t.after(() => c.disconnect());
+  await once(c, 'connect');
+  const data = { kind: 'chat', text: 'hi', nested: [1, null] };
+  const reply = await new Promise((resolve) => c.emit('room-message', 'r1', data, resolve));
+  assert.deepEqual(reply, { ok: true });
+  assert.deepEqual(frames.at(-1), { type: 'message', room: 'r1', data, id: frames.at(-1).id });
+  assert.equal(typeof frames.at(-1).id, 'number');
+});
+
+test('a refused room-message acks the error; without an ack it is an error event', async (t) => {
+  const c = client();
+  t.after(() => c.disconnect());
+  await once(c, 'connect');
+  const reply = await new Promise((resolve) => c.emit('room-message', 'nope', 'x', resolve));
+  assert.deepEqual(reply, { ok: false, error: { code: 'not-joined', message: 'not in this room' } });
+  const error = once(c, 'error');
+  c.emit('room-message', 'nope', 'x');
+  assert.deepEqual(await error, [{ code: 'not-joined', message: 'not in this room' }]);
+  assert.equal(frames.at(-1).id, undefined, 'no ack, no id');
+});
+
+test('a message frame becomes room-message(room, from, data); from may be null', async (t) => {
+  const accepted = nextSocket();
+  const c = client();
+  t.after(() => c.disconnect());
+  await once(c, 'connect');
+  const ws = await accepted;
+  const seen = [];
+  const done = new Promise((resolve) => c.on('user-disconnected', resolve));
+  c.on('room-message', (...args) => seen.push(args));
+  ws.send(JSON.stringify({ type: 'message', room: 'r1', from: 'bob', data: { kind: 'chat', text: 'hey' } }));
+  ws.send(JSON.stringify({ type: 'message', room: 'r1', from: null, data: [1, 2] }));
+  ws.send(JSON.stringify({ type: 'message', room: 'r1', from: 'bob', data: null, id: 1 }));
+  ws.send(JSON.stringify({ type: 'user-disconnected', room: 'r1', user: 'bob' }));
+  await done;
+  assert.deepEqual(seen, [
+    ['r1', 'bob', { kind: 'chat', text: 'hey' }],
+    ['r1', null, [1, 2]],
+    ['r1', 'bob', null],
+  ]);
 });
 
 test('emit while disconnected acks not-connected at once, and unknown events throw', async () => {

@@ -107,10 +107,13 @@ export function peerOptions(config, location) {
   };
 }
 
-/** The raw-websocket rooms URL for the page at `location`. */
+/**
+ * The raw-websocket rooms URL for the page at `location`. Version 2 of the
+ * protocol: the first with application messages (chat, mute indicators).
+ */
 export function roomsUrl(config, location) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}${config.roomsPath}?v=1`;
+  return `${scheme}://${location.host}${config.roomsPath}?v=2`;
 }
 
 function need(condition, message) {

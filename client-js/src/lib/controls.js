@@ -11,6 +11,7 @@
  * @param {(name: string) => string} actions.rename returns the name kept ('' = refused)
  * @param {(slot: string, text: string|null, level?: string) => void} actions.status
  * @param {() => string} actions.getName
+ * @param {() => void} [actions.onMediaChange] after the microphone or camera was turned on or off
  */
 export function setupControls(doc, actions) {
   const $ = (id) => doc.getElementById(id);
@@ -37,6 +38,7 @@ export function setupControls(doc, actions) {
     if (!track) return;
     track.enabled = !track.enabled;
     refresh();
+    actions.onMediaChange?.();
   }
 
   screen.addEventListener('click', async () => {

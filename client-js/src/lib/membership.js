@@ -57,6 +57,11 @@ export class Membership {
     if (this.socket.connected) this.epoch = 1;
   }
 
+  /** Joined on the current connection: messages to the room can go out. */
+  get inRoom() {
+    return !this.stopped && this.socket.connected && this.joined?.epoch === this.epoch;
+  }
+
   setMediaReady() {
     this.mediaReady = true;
     this.tryJoin();

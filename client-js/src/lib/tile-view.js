@@ -1,6 +1,15 @@
 // The DOM behind TileRegistry: one <figure> per participant in #video-grid,
-// each with one <video> (playsinline + autoplay: iOS shows black otherwise)
-// and the display name. Names go in with textContent only.
+// each with one <video> (playsinline + autoplay: iOS shows black otherwise),
+// the display name, and the mute / camera-off indicators the peer announced.
+// Names go in with textContent only.
+import { indicatorsFor, tileLabel } from './indicators.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+// Slashed microphone and slashed camera (24x24).
+const ICONS = {
+  mic: 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11zM3.3 2 2 3.3 20.7 22l1.3-1.3z',
+  camera: 'M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11zM3.3 2 2 3.3 20.7 22l1.3-1.3z',
+};
 
 /**
  * @param {HTMLElement} grid #video-grid
@@ -11,6 +20,8 @@
 export function createTileView(grid, options = {}) {
   const doc = grid.ownerDocument;
   const onAutoplayBlocked = options.onAutoplayBlocked ?? (() => {});
+  const media = new WeakMap(); // tile -> the announced {mic, camera}, for its label
+  const label = (tile) => tile.setAttribute('aria-label', tileLabel(tile.querySelector('.name').textContent, media.get(tile)));
   return {
     create(peerId, { local }) {
       const tile = doc.createElement('figure');
@@ -32,7 +43,9 @@ export function createTileView(grid, options = {}) {
       placeholder.setAttribute('aria-hidden', 'true');
       const caption = doc.createElement('figcaption');
       caption.className = 'name';
-      tile.append(video, placeholder, caption);
+      const indicators = doc.createElement('div');
+      indicators.className = 'indicators';
+      tile.append(video, placeholder, caption, indicators);
       grid.append(tile);
       return tile;
     },
@@ -50,7 +63,14 @@ export function createTileView(grid, options = {}) {
     setName(tile, name) {
       tile.querySelector('.name').textContent = name;
       tile.querySelector('.placeholder').textContent = initials(name);
-      tile.setAttribute('aria-label', name);
+      label(tile);
+    },
+    setMedia(tile, state) {
+      media.set(tile, state);
+      // A camera that is off still sends (black) frames: show the initials instead.
+      tile.dataset.camera = state.camera ? 'on' : 'off';
+      tile.querySelector('.indicators').replaceChildren(...indicatorsFor(state).map((i) => indicator(doc, i)));
+      label(tile);
     },
     destroy(tile) {
       const video = tile.querySelector('video');
@@ -58,6 +78,27 @@ export function createTileView(grid, options = {}) {
       tile.remove();
     },
   };
+}
+
+/** One indicator: an icon and a short text; its accessible name is the label. */
+function indicator(doc, { key, text, label }) {
+  const badge = doc.createElement('span');
+  badge.className = 'indicator';
+  badge.dataset.indicator = key;
+  badge.dataset.testid = `indicator-${key}`;
+  badge.setAttribute('role', 'img');
+  badge.setAttribute('aria-label', label);
+  badge.title = label;
+  const svg = doc.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = doc.createElementNS(SVG, 'path');
+  path.setAttribute('d', ICONS[key]);
+  svg.append(path);
+  const words = doc.createElement('span');
+  words.textContent = text;
+  badge.append(svg, words);
+  return badge;
 }
 
 /** Plays a video; when the autoplay policy refuses sound, plays it muted. */

@@ -20,6 +20,8 @@
  * @property {(tile: any, name: string) => void} setName
  * @property {(tile: any) => void} destroy removes the tile from the grid
  * @property {(tile: any, state: 'off') => void} [setState] the peer is connected but sends no media
+ * @property {(tile: any, media: {mic: boolean, camera: boolean}) => void} [setMedia] what the peer
+ *   says of its microphone and camera (the indicators)
  */
 
 export class TileRegistry {
@@ -35,6 +37,12 @@ export class TileRegistry {
     this.remote = new Map();
     /** Names learnt so far, also for peers whose call has not arrived yet. */
     this.names = new Map();
+    /**
+     * Microphone and camera states announced by peers still in the room. A
+     * peer announces its state when it joins, usually before its call
+     * arrives, so the state waits here for the tile.
+     */
+    this.media = new Map();
     this.local = null;
   }
 
@@ -87,6 +95,8 @@ export class TileRegistry {
     }
     const tile = this.view.create(peerId, { local: false });
     this.view.setName(tile, this.nameOf(peerId));
+    const media = this.media.get(peerId);
+    if (media) this.view.setMedia?.(tile, media);
     this.remote.set(peerId, { tile, call, stream: null });
     this.onChange(this);
   }
@@ -120,6 +130,9 @@ export class TileRegistry {
    * Returns true when a tile was removed.
    */
   drop(peerId, call) {
+    // Without `call` the peer left the room: its announced state goes too. A
+    // call that merely closed keeps it, for the next call's tile.
+    if (call === undefined) this.media.delete(peerId);
     const entry = this.remote.get(peerId);
     if (!entry || (call !== undefined && entry.call !== call)) return false;
     this.remote.delete(peerId);
@@ -145,6 +158,13 @@ export class TileRegistry {
     this.names.set(peerId, name);
     const entry = this.remote.get(peerId);
     if (entry) this.view.setName(entry.tile, name);
+  }
+
+  /** Records a peer's announced microphone and camera state and shows it on its tile. */
+  setMedia(peerId, media) {
+    this.media.set(peerId, media);
+    const entry = this.remote.get(peerId);
+    if (entry) this.view.setMedia?.(entry.tile, media);
   }
 
   nameOf(peerId) {

@@ -1,11 +1,17 @@
-// A client for the raw-websocket rooms protocol (lingua-signal-warp/PROTOCOL.md)
-// with the event API of a Socket.IO socket, so the room script runs unchanged
-// over either transport:
+// A client for the raw-websocket rooms protocol, version 2
+// (lingua-signal-warp/PROTOCOL.md), with the event API of a Socket.IO socket,
+// so the room script runs unchanged over either transport:
 //
 //   socket.on / once / off('connect' | 'disconnect' | 'connect_error' | 'user-connected' | 'user-disconnected', fn)
+//   socket.on('room-message', (roomId, fromUserId, data) => …)   fromUserId null: from the server
+//   socket.on('error', ({code, message}) => …)   a refusal of a request sent without ack
 //   socket.emit('join-room', roomId, userId, ack)   ack({ok: true, users}) or ack({ok: false, error: {code, message}})
 //   socket.emit('leave-room', roomId, ack)
+//   socket.emit('room-message', roomId, data, ack)   ack({ok: true}) or ack({ok: false, error})
 //   socket.connect(), socket.disconnect(), socket.connected
+//
+// The URL must ask for version 2 (`?v=2`): a version 1 connection never
+// receives messages, and its `message` requests are refused (`unknown-type`).
 //
 // Differences from Socket.IO, on purpose: an emit while disconnected is not
 // buffered (its ack gets error code "not-connected" at once), and acks still
@@ -18,7 +24,7 @@ const OPEN = 1;
 
 export class WsClient {
   /**
-   * @param {string} url e.g. `ws://host/rooms?v=1`
+   * @param {string} url e.g. `ws://host/rooms?v=2`
    * @param {object} [options]
    * @param {typeof WebSocket} [options.WebSocket=globalThis.WebSocket]
    * @param {object} [options.backoff] options for backoffDelay (base, max, jitter, random)
@@ -87,7 +93,7 @@ export class WsClient {
 
   /**
    * Sends a request. Events: `join-room(roomId, userId, ack?)`,
-   * `leave-room(roomId, ack?)`, `ping(ack?)`.
+   * `leave-room(roomId, ack?)`, `room-message(roomId, data, ack?)`, `ping(ack?)`.
    */
   emit(event, ...args) {
     const ack = typeof args.at(-1) === 'function' ? args.pop() : null;
@@ -139,14 +145,26 @@ export class WsClient {
     if (!frame || typeof frame.type !== 'string') return;
     if (frame.type === 'user-connected' || frame.type === 'user-disconnected') {
       this.fire(frame.type, frame.user, frame.room);
+    } else if (frame.type === 'message') {
+      this.fire('room-message', frame.room, frame.from ?? null, frame.data);
     } else if (frame.id !== undefined && this.pending.has(frame.id)) {
       const reply = this.pending.get(frame.id);
       this.pending.delete(frame.id);
       reply(frame);
-    } else if (frame.type === 'error' && frame.code === 'unsupported-version') {
+    } else if (frame.type === 'error') {
+      this.refused(frame);
+    }
+  }
+
+  /** An error frame that answers no pending request. */
+  refused(frame) {
+    if (frame.code === 'unsupported-version') {
       this.wanted = false; // reconnecting cannot help
       this.fire('connect_error', new Error(frame.message));
+      return;
     }
+    // What the Socket.IO server does for a refused request sent without ack.
+    this.fire('error', { code: frame.code, message: frame.message });
   }
 
   /** Handles the end of `ws`, whether the server, the network or we closed it. */
@@ -204,6 +222,8 @@ function toFrame(event, args) {
       return { type: 'join', room: args[0], user: args[1] };
     case 'leave-room':
       return { type: 'leave', room: args[0] };
+    case 'room-message':
+      return { type: 'message', room: args[0], data: args[1] };
     case 'ping':
       return { type: 'ping' };
     default:
@@ -214,7 +234,7 @@ function toFrame(event, args) {
 function toAck(reply) {
   if (reply.type === 'error') return failure(reply.code, reply.message);
   if (reply.type === 'joined') return { ok: true, users: reply.users };
-  return { ok: true };
+  return { ok: true }; // left, sent, pong
 }
 
 function failure(code, message) {
