@@ -79,7 +79,7 @@ pub enum RequestError {
     #[error("{0}")]
     BadFrame(String),
     /// A `type` this version does not know: `unknown-type`.
-    #[error("unknown frame type {0:?}; expected join, leave or ping")]
+    #[error("unknown frame type {0:?}; expected join, leave, ping or (from version 2) message")]
     UnknownType(String),
     /// `room` is not a valid room id: `invalid-room-id`.
     #[error("{0}")]
