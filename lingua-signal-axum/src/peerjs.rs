@@ -31,12 +31,13 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(server: PeerJsServer) -> 
     let p = options.mount_path().to_owned();
     tracing::debug!(http = %format!("{p}{{key}}/id"), websocket = %options.websocket_path(), "PeerJS server mounted");
     let mut router = Router::new()
-        .route(&p, get(|s: State<PeerJsServer>| http(s, Route::Info)))
-        .route(&format!("{p}{{key}}/id"), get(|s: State<PeerJsServer>| http(s, Route::Id)))
-        .route(&format!("{p}{{key}}/peers"), get(|s: State<PeerJsServer>| http(s, Route::Peers)))
+        .route(&p, get(|s: State<PeerJsServer>, r: Request| http(s, Route::Info, r)))
+        .route(&format!("{p}{{key}}/id"), get(|s: State<PeerJsServer>, r: Request| http(s, Route::Id, r)))
+        .route(&format!("{p}{{key}}/peers"), get(|s: State<PeerJsServer>, r: Request| http(s, Route::Peers, r)))
         .route(&options.websocket_path(), get(upgrade));
     if p != "/" {
-        router = router.route(p.trim_end_matches('/'), get(|s: State<PeerJsServer>| http(s, Route::Info)));
+        router =
+            router.route(p.trim_end_matches('/'), get(|s: State<PeerJsServer>, r: Request| http(s, Route::Info, r)));
     }
     let cors = cors_layer(server.cors());
     // `route_layer`: only these routes get the CORS headers, not the 404s of
@@ -44,8 +45,9 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(server: PeerJsServer) -> 
     router.route_layer(cors).route_layer(middleware::from_fn(preflight_status)).with_state(server)
 }
 
-async fn http(State(server): State<PeerJsServer>, route: Route) -> Response {
-    let Some(reply) = server.reply(route) else { return StatusCode::NOT_FOUND.into_response() };
+async fn http(State(server): State<PeerJsServer>, route: Route, request: Request) -> Response {
+    let request = connect_request(request.method(), request.uri(), request.headers());
+    let Some(reply) = server.respond(route, &request).await else { return StatusCode::NOT_FOUND.into_response() };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
 }

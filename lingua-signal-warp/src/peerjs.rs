@@ -4,7 +4,10 @@
 //! [`PeerJsServer`](lingua_signal_core::peerjs::PeerJsServer)'s.
 
 use futures::{Sink, SinkExt, Stream, StreamExt, future};
-use lingua_signal_core::peerjs::{self, PeerJsServer, PeerParams, ReadError, Reply as PeerJsReply, Route, WsMessage};
+use lingua_signal_core::{
+    ConnectRequest,
+    peerjs::{self, PeerJsServer, PeerParams, ReadError, Reply as PeerJsReply, Route, WsMessage},
+};
 use warp::{
     Filter, Rejection, Reply,
     filters::BoxedFilter,
@@ -51,22 +54,23 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
 
 /// `GET`/`HEAD` on the HTTP routes, and `OPTIONS` (the preflight) on all.
 fn http(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
-    route(server.clone(), |_| true).and(warp::method()).and(warp::header::headers_cloned()).and_then(
-        move |route: Route, method: Method, request: HeaderMap| {
-            let origin = request.get(header::ORIGIN).map(HeaderValue::as_bytes);
-            let cors = server.cors();
-            let answer = if method == Method::OPTIONS {
-                let requested = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS).map(HeaderValue::as_bytes);
-                Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, requested)))
-            } else if method == Method::GET || method == Method::HEAD {
-                server
-                    .reply(route)
-                    .map(|reply| respond(reply.status, Some(reply), cors.headers(origin)))
-                    .ok_or_else(warp::reject::not_found)
-            } else {
-                Err(warp::reject::not_found())
-            };
-            future::ready(answer)
+    let request = warp::method().and(warp::header::headers_cloned()).and(crate::connect_request("peerjs"));
+    route(server.clone(), |_| true).and(request).and_then(
+        move |route: Route, method: Method, headers: HeaderMap, request: ConnectRequest| {
+            let server = server.clone();
+            async move {
+                let origin = headers.get(header::ORIGIN).map(HeaderValue::as_bytes);
+                let cors = server.cors();
+                if method == Method::OPTIONS {
+                    let requested = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS).map(HeaderValue::as_bytes);
+                    return Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, requested)));
+                }
+                if method != Method::GET && method != Method::HEAD {
+                    return Err(warp::reject::not_found());
+                }
+                let reply = server.respond(route, &request).await.ok_or_else(warp::reject::not_found)?;
+                Ok(respond(reply.status, Some(reply), cors.headers(origin)))
+            }
         },
     )
 }

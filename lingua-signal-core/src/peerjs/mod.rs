@@ -35,10 +35,10 @@ pub use http::{Reply, Route};
 pub use options::PeerJsOptions;
 pub use socket::{CloseFrame, ReadError, WsMessage};
 
-use crate::Hub;
 pub use crate::frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
 pub use crate::hub::PeerSession;
 pub use crate::relay::{AdmitError, MAX_TOKEN_LEN, PeerParams, RegisterError, error_frame};
+use crate::{ConnectRequest, Hub};
 
 /// A PeerJS server: a hub and its options. Cloning is cheap.
 #[derive(Debug, Clone)]
@@ -85,9 +85,27 @@ impl PeerJsServer {
         Route::of(path, self.options())
     }
 
-    /// The answer to `GET` on an HTTP route (`None` for the websocket).
+    /// The answer to `GET` on an HTTP route (`None` for the websocket),
+    /// without asking the host.
     #[must_use]
     pub fn reply(&self, route: Route) -> Option<Reply> {
         Reply::to(route, self.hub(), self.options())
+    }
+
+    /// The answer to `GET` on an HTTP route for `request`, as adapters
+    /// serve it: the peer list, which reveals every registered id, is
+    /// served only to requests the hub's [`Authorizer`](crate::Authorizer)
+    /// admits (a refusal is 403 with `"{code}: {reason}"`); a fresh id
+    /// reveals nothing and is never refused, as the stock client fetches it
+    /// with nothing but its cookies.
+    pub async fn respond(&self, route: Route, request: &ConnectRequest) -> Option<Reply> {
+        if route == Route::Peers
+            && self.options().discovery()
+            && let Err(denied) = self.hub().authorize(request).await
+        {
+            let body = format!("{}: {}", denied.code(), denied.reason());
+            return Some(Reply { status: 403, content_type: "text/plain; charset=utf-8", body });
+        }
+        self.reply(route)
     }
 }

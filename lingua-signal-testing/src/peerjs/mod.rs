@@ -180,13 +180,13 @@ impl ServerSpec {
         Self::with(suite_config(), standard_options().close_grace(SHORT_GRACE))
     }
 
-    /// [`ServerSpec::standard`] on a hub whose host authorizer is
-    /// [`Gate`](crate::gate::Gate): only the token
+    /// [`ServerSpec::standard`] with discovery on, on a hub whose host
+    /// authorizer is [`Gate`](crate::gate::Gate): only the token
     /// [`TOKEN`](crate::gate::TOKEN) gets in.
     #[must_use]
     pub fn gated() -> Self {
         let hub = Hub::builder().config(suite_config()).authorizer(crate::gate::Gate).build();
-        Self { hub, options: standard_options() }
+        Self { hub, options: standard_options().allow_discovery(true) }
     }
 
     /// Every PeerJS option at its default (`/peerjs`, key `peerjs`), with
@@ -294,6 +294,7 @@ macro_rules! peerjs_suite {
             same_token_reattach_gets_open_and_old_socket_closed => standard,
             concurrent_limit_error_frame => limit,
             the_hosts_refusal_is_an_error_frame_then_close => gated,
+            the_peer_list_asks_the_host_and_ids_do_not => gated,
             default_options_take_the_stock_clients_key => defaults,
             open_first_then_relay_with_src_forced_and_four_fields => standard,
             frames_sent_before_reading_open_are_relayed => standard,

@@ -184,3 +184,20 @@ pub async fn routes_beside_the_server_are_untouched(t: &Target) {
         assert_eq!(r.header("access-control-allow-origin"), None, "GET {path}");
     }
 }
+
+/// With a host authorizer, the peer list (which reveals every registered id)
+/// is 403 `"{code}: {reason}"` to a request it refuses and the list to one it
+/// admits; a fresh id is handed to anyone, as the stock client asks for it
+/// with nothing but its cookies. Spec:
+/// [`ServerSpec::gated`](super::ServerSpec::gated).
+pub async fn the_peer_list_asks_the_host_and_ids_do_not(t: &Target) {
+    let _a = t.connect_peer("a", crate::gate::TOKEN).await;
+    let peers = t.http_path(&format!("{}/peers", t.key));
+    let refused = http::get(t.addr, &peers, &[]).await;
+    assert_eq!((refused.status, refused.text()), (StatusCode::FORBIDDEN, "unauthorized: a valid token is needed"));
+    let admitted = http::get(t.addr, &format!("{peers}?token={}", crate::gate::TOKEN), &[]).await;
+    assert_eq!(admitted.status, StatusCode::OK);
+    assert_eq!(serde_json::from_slice::<Vec<String>>(&admitted.body).expect("a list"), ["a"]);
+    let id = http::get(t.addr, &t.http_path("peerjs/id"), &[]).await;
+    assert_eq!((id.status, id.body.len()), (StatusCode::OK, 36));
+}
