@@ -59,7 +59,7 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
   done
 fi
 
-step "a downstream crate resolves and compiles with older tokio, serde and axum"
+step "a downstream crate resolves, compiles and runs with older tokio, serde and axum"
 ./scripts/check-downstream.sh
 
 step "cargo publish --dry-run (the three library crates)"
