@@ -36,7 +36,7 @@ pub struct MetricsSnapshot {
     pub joins: u64,
     /// Joins and registrations refused (counter).
     pub refused: u64,
-    /// Membership events queued for delivery (counter).
+    /// Room events (joins, leaves, messages) queued for delivery (counter).
     pub events: u64,
     /// Connections dropped because their outbound queue was full (counter).
     pub slow_consumers: u64,

@@ -138,7 +138,7 @@ fn counters(m: &MetricsSnapshot) -> [Row; 9] {
     [
         ("joins", "Joins accepted.", m.joins),
         ("refused", "Joins and registrations refused.", m.refused),
-        ("events", "Membership events queued for delivery.", m.events),
+        ("events", "Room events (joins, leaves, messages) queued for delivery.", m.events),
         ("slow_consumers", "Connections dropped for a full outbound queue.", m.slow_consumers),
         ("relayed", "Relay messages delivered.", m.relayed),
         ("queued", "Relay messages held for an absent peer.", m.queued),
