@@ -15,7 +15,7 @@
 //! | `lingua_signal_peers` | gauge | PeerJS peers registered now |
 //! | `lingua_signal_joins_total` | counter | joins accepted |
 //! | `lingua_signal_refused_total` | counter | joins and registrations refused |
-//! | `lingua_signal_events_total` | counter | membership events queued for delivery |
+//! | `lingua_signal_events_total` | counter | room events (joins, leaves, messages) queued for delivery |
 //! | `lingua_signal_slow_consumers_total` | counter | connections dropped for a full outbound queue |
 //! | `lingua_signal_relayed_total` | counter | relay messages delivered |
 //! | `lingua_signal_queued_total` | counter | relay messages held for an absent peer |
