@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use lingua_signal_core::{
-    Backplane, Config, Event, Hub, PeerId, RoomId,
+    Backplane, Config, Data, Event, Hub, PeerId, RoomId,
     peerjs::{ClientFrame, Message},
 };
 
@@ -89,4 +89,27 @@ fn relay_messages_cross_to_the_node_that_has_the_peer() {
     assert_eq!(relayed.as_deref(), Some(r#"{"type":"OFFER","src":"near","dst":"far","payload":{"n":1}}"#));
     assert!(to_far.try_recv().is_none());
     assert_eq!(node_a.metrics().snapshot().queued, 1);
+}
+
+#[test]
+fn room_messages_cross_to_the_members_on_the_other_node() {
+    let (wire_a, wire_b) = (Wire::default(), Wire::default());
+    let node_a = Hub::with_backplane(Config::default(), wire_a.clone());
+    let node_b = Hub::with_backplane(Config::default(), wire_b.clone());
+    let (alice, _to_alice) = node_a.connect();
+    let (bob, mut to_bob) = node_b.connect();
+    bob.join(&room(), &"bob".parse().unwrap()).unwrap();
+    alice.join(&room(), &"alice".parse().unwrap()).unwrap();
+    alice.send_message(&room(), Data::new(r#""hi""#).unwrap()).unwrap();
+    node_a.send_to_room(&room(), Data::new("1").unwrap());
+    wire_a.pump_into(&node_b);
+    let received: Vec<Event> = std::iter::from_fn(|| to_bob.try_recv()).collect();
+    assert_eq!(
+        received,
+        [
+            Event::UserConnected { room: room(), user: "alice".parse().unwrap() },
+            Event::Message { room: room(), from: Some("alice".parse().unwrap()), data: Data::new(r#""hi""#).unwrap() },
+            Event::Message { room: room(), from: None, data: Data::new("1").unwrap() },
+        ]
+    );
 }
