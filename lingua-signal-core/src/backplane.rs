@@ -11,7 +11,9 @@
 //! pub/sub) must:
 //!
 //! 1. **Publish room events.** [`Backplane::publish_event`] is called once
-//!    per membership change, in the order the changes happened on this node.
+//!    per membership change and per application message
+//!    ([`Event::Message`](crate::Event::Message)), in the order they happened
+//!    on this node.
 //!    Publish it on a channel per room (or one channel with the room inside)
 //!    tagged with this node's id; every *other* node subscribes and hands
 //!    what it receives to [`Hub::deliver_remote_event`](crate::Hub::deliver_remote_event),
@@ -40,7 +42,8 @@ use crate::{event::Event, frame::Message};
 /// Methods run while the hub holds its lock, in the order of the changes
 /// they report; they must return quickly and must not call the hub.
 pub trait Backplane: Send + Sync + std::fmt::Debug + 'static {
-    /// A membership change happened on this node; tell the other nodes.
+    /// A membership change or an application message happened on this
+    /// node; tell the other nodes.
     fn publish_event(&self, event: &Event);
 
     /// `message` is for a peer not registered on this node. Return `true`
