@@ -1,16 +1,27 @@
-//! Both scenarios, tiny, against lingua-connect-warp started in-process on
-//! 127.0.0.1:0: their correctness checks must pass, and an unreachable
-//! server must be a clear connect error.
+//! Every scenario, tiny, against lingua-connect-warp (raw-websocket rooms,
+//! PeerJS) or lingua-connect (Socket.IO) started in-process on 127.0.0.1:0:
+//! their correctness checks must pass, and an unreachable server must be a
+//! clear connect error. The server runs in this process, so this process's
+//! pid stands for the server's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
 use clap::Parser;
 use lingua_connect_warp::{App, Options, Running, start};
-use loadgen::{Error, RelayArgs, RoomsArgs, Scenario};
+use loadgen::{Error, FanoutArgs, RelayArgs, RoomsArgs, Scenario};
 
 async fn server() -> Running<App> {
     start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"])).await.unwrap()
+}
+
+/// lingua-connect: rooms over Socket.IO.
+async fn sio_server() -> lingua_connect::Running<lingua_connect::App> {
+    lingua_connect::start(&lingua_connect::Options::on(([127, 0, 0, 1], 0).into())).await.unwrap()
+}
+
+fn fanout(url: String) -> FanoutArgs {
+    FanoutArgs { url, clients: 6, room_size: 3, acks: false, connect_concurrency: 4, server_pid: None }
 }
 
 fn rooms(url: String) -> RoomsArgs {
@@ -22,6 +33,7 @@ fn rooms(url: String) -> RoomsArgs {
         churn: 0.5,
         pause: Duration::from_millis(5),
         connect_concurrency: 4,
+        server_pid: None,
     }
 }
 
@@ -34,6 +46,7 @@ fn relay(url: String) -> RelayArgs {
         payload: 512,
         window: 4,
         connect_concurrency: 4,
+        server_pid: None,
     }
 }
 
@@ -77,4 +90,36 @@ async fn a_wrong_peerjs_key_is_a_connect_error() {
     args.key = "wrong".into();
     let error = loadgen::relay::run(&args).await.unwrap_err();
     assert!(matches!(&error, Error::Connect { .. }), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_delivers_each_join_to_the_earlier_members_exactly_once() {
+    let app = sio_server().await;
+    let mut args = fanout(format!("http://{}", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    let delivery = &report.delivery;
+    // Rooms of 3 joined in order: 0 + 1 + 2 deliveries each, two rooms.
+    assert_eq!((delivery.expected, delivery.delivered), (6, 6), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    assert_eq!(report.joins, 6);
+    assert_eq!(report.join_latency.samples, 4, "{report}");
+    let phases: Vec<_> = report.server_cpu.iter().map(|c| (c.phase, c.ops)).collect();
+    assert_eq!(phases, [("connect", 6), ("join", 6)], "{report}");
+    let json: serde_json::Value = serde_json::from_str(&loadgen::Report::Fanout(report).to_json()).unwrap();
+    assert_eq!(json["scenario"], "fanout");
+    assert!(json["server_cpu"][1]["per_op_us"].is_number(), "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_with_acks_waits_for_them_and_still_counts_exactly() {
+    let app = sio_server().await;
+    let mut args = fanout(format!("http://{}", app.addr));
+    args.acks = true;
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    // With acks, every join has a sample, the first of a room too.
+    assert_eq!(report.join_latency.samples, 6, "{report}");
+    assert!(report.server_cpu.is_empty());
 }
