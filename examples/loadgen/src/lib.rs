@@ -18,6 +18,7 @@ mod crowd;
 pub mod delivery;
 pub mod error;
 pub mod fanout;
+pub mod hold;
 mod phase;
 pub mod probe;
 pub mod relay;
@@ -29,6 +30,7 @@ pub mod ws;
 pub use cli::{Cli, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
 pub use error::{Error, MISMATCH_EXIT};
 pub use fanout::FanoutReport;
+pub use hold::HoldReport;
 pub use relay::RelayReport;
 pub use rooms::RoomsReport;
 
@@ -42,6 +44,8 @@ pub enum Report {
     Relay(RelayReport),
     /// From [`fanout::run`].
     Fanout(FanoutReport),
+    /// From [`hold::run`] or [`hold::peer::run`].
+    Hold(HoldReport),
 }
 
 impl Report {
@@ -52,6 +56,7 @@ impl Report {
             Self::Rooms(r) => r.passed(),
             Self::Relay(r) => r.passed(),
             Self::Fanout(r) => r.passed(),
+            Self::Hold(r) => r.passed(),
         }
     }
 
@@ -63,6 +68,7 @@ impl Report {
             Self::Rooms(r) => ("rooms", serde_json::to_value(r)),
             Self::Relay(r) => ("relay", serde_json::to_value(r)),
             Self::Fanout(r) => ("fanout", serde_json::to_value(r)),
+            Self::Hold(r) => (r.kind, serde_json::to_value(r)),
         };
         // The reports hold only numbers and strings, so they always serialize.
         if let Ok(serde_json::Value::Object(fields)) = &mut value {
@@ -79,6 +85,7 @@ impl std::fmt::Display for Report {
             Self::Rooms(r) => r.fmt(f),
             Self::Relay(r) => r.fmt(f),
             Self::Fanout(r) => r.fmt(f),
+            Self::Hold(r) => r.fmt(f),
         }
     }
 }
@@ -93,7 +100,8 @@ pub async fn run(scenario: &Scenario) -> Result<Report, Error> {
         Scenario::Rooms(args) => rooms::run(args).await.map(Report::Rooms),
         Scenario::Relay(args) => relay::run(args).await.map(Report::Relay),
         Scenario::Fanout(args) => fanout::run(args).await.map(Report::Fanout),
-        Scenario::Hold(_) | Scenario::PeerHold(_) => Err(Error::Internal("not yet".into())),
+        Scenario::Hold(args) => hold::run(args).await.map(Report::Hold),
+        Scenario::PeerHold(args) => hold::peer::run(args).await.map(Report::Hold),
     }
 }
 

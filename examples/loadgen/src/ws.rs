@@ -56,8 +56,24 @@ async fn connect_with(url: &str, config: Option<WebSocketConfig>) -> Result<Stre
 ///
 /// The first failed connection's error.
 pub async fn connect_all(urls: Vec<String>, concurrency: usize) -> Result<Vec<Stream>, Error> {
+    connect_all_with(urls, concurrency, false).await
+}
+
+/// [`connect_all`] with [`connect_lean`]'s small read buffers.
+///
+/// # Errors
+///
+/// The first failed connection's error.
+pub async fn connect_all_lean(urls: Vec<String>, concurrency: usize) -> Result<Vec<Stream>, Error> {
+    connect_all_with(urls, concurrency, true).await
+}
+
+async fn connect_all_with(urls: Vec<String>, concurrency: usize, lean: bool) -> Result<Vec<Stream>, Error> {
     let connecting = stream::iter(urls.into_iter().enumerate())
-        .map(|(i, url)| async move { connect(&url).await.map(|ws| (i, ws)) })
+        .map(|(i, url)| async move {
+            let ws = if lean { connect_lean(&url).await } else { connect(&url).await };
+            ws.map(|ws| (i, ws))
+        })
         .buffer_unordered(concurrency.max(1));
     let mut streams: Vec<(usize, Stream)> = connecting.try_collect().await?;
     streams.sort_by_key(|(i, _)| *i);

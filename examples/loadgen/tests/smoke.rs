@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use lingua_connect_warp::{App, Options, Running, start};
-use loadgen::{Error, FanoutArgs, RelayArgs, RoomsArgs, Scenario};
+use loadgen::{Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
 
 async fn server() -> Running<App> {
     start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"])).await.unwrap()
@@ -122,4 +122,60 @@ async fn fanout_with_acks_waits_for_them_and_still_counts_exactly() {
     // With acks, every join has a sample, the first of a room too.
     assert_eq!(report.join_latency.samples, 6, "{report}");
     assert!(report.server_cpu.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_keeps_joined_connections_and_reports_rss_per_connection() {
+    let app = sio_server().await;
+    let args = HoldArgs {
+        url: format!("http://{}", app.addr),
+        connections: 10,
+        room_size: 4,
+        hold: Duration::from_millis(300),
+        acks: false,
+        connect_concurrency: 4,
+        server_pid: Some(std::process::id()),
+    };
+    let report = loadgen::hold::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    let delivery = report.delivery.as_ref().unwrap();
+    // Rooms of 4, 4 and 2: 6 + 6 + 1 pairs, each heard in one direction.
+    assert_eq!((delivery.expected, delivery.delivered), (13, 13), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    let rss = report.server_rss.unwrap();
+    assert!(rss.before_kib > 0 && rss.after_kib > 0, "{report}");
+    let phases: Vec<_> = report.server_cpu.iter().map(|c| (c.phase, c.ops)).collect();
+    assert_eq!(phases, [("connect", 10), ("join", 10), ("hold", 10)], "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_hold_registers_every_peer_and_hears_nothing_else() {
+    let app = server().await;
+    let args = PeerHoldArgs {
+        url: format!("ws://{}/peerjs/peerjs", app.addr),
+        key: "peerjs".into(),
+        connections: 5,
+        hold: Duration::from_millis(200),
+        connect_concurrency: 4,
+        server_pid: Some(std::process::id()),
+    };
+    let report = loadgen::hold::peer::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    assert_eq!((report.connections, report.unexpected), (5, 0));
+    assert!(report.server_rss.is_some(), "{report}");
+    assert_eq!(report.server_cpu.len(), 2, "{report}");
+    let json: serde_json::Value = serde_json::from_str(&loadgen::Report::Hold(report).to_json()).unwrap();
+    assert_eq!(json["scenario"], "peer-hold");
+    assert!(json["server_rss"]["per_connection_kib"].is_number(), "{json}");
+}
+
+#[tokio::test]
+async fn an_unreachable_socket_io_server_is_a_connect_error() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let error = loadgen::run(&Scenario::Fanout(fanout(format!("http://{addr}")))).await.unwrap_err();
+    assert!(matches!(&error, Error::Connect { .. }), "{error}");
+    assert_eq!(error.exit_code(), 2);
 }

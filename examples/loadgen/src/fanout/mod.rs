@@ -11,6 +11,8 @@
 
 mod report;
 
+pub(crate) use self::report::{write_cpu, write_delivery};
+
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -183,7 +185,7 @@ fn settle(first_joins: usize) -> Duration {
 }
 
 /// An acknowledgement that refuses the join ends the run.
-fn refused(observer: u32, args: &[serde_json::Value]) -> Result<(), Error> {
+pub(crate) fn refused(observer: u32, args: &[serde_json::Value]) -> Result<(), Error> {
     match args.first().and_then(|a| a.get("ok")) {
         Some(serde_json::Value::Bool(false)) => {
             Err(Error::Protocol { who: format!("client {observer}"), detail: refusal(args) })
@@ -192,7 +194,7 @@ fn refused(observer: u32, args: &[serde_json::Value]) -> Result<(), Error> {
     }
 }
 
-fn refusal(args: &[serde_json::Value]) -> String {
+pub(crate) fn refusal(args: &[serde_json::Value]) -> String {
     let code = args.first().and_then(|a| a.get("code")).and_then(|c| c.as_str()).unwrap_or_default();
     let hint =
         if code == "room-full" { " (start the server with a --max-room-size of at least --room-size)" } else { "" };
