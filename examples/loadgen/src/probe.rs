@@ -135,12 +135,21 @@ impl Meter {
         ops: u64,
         into: &mut Vec<Cpu>,
     ) -> Result<(), Error> {
-        let Some(probe) = self.probe else { return Ok(()) };
-        let used = probe.cpu()?.saturating_sub(self.start);
-        let cpu_ms = used.as_secs_f64() * 1e3;
-        let per_op_us = if ops == 0 { 0.0 } else { used.as_secs_f64() * 1e6 / ops as f64 };
-        into.push(Cpu { phase, op, ops, cpu_ms, per_op_us });
+        into.extend(self.used()?.map(|used| Cpu::new(phase, op, ops, used)));
         Ok(())
+    }
+
+    /// The CPU time used since the start, when there is a probe.
+    pub(crate) fn used(self) -> Result<Option<Duration>, Error> {
+        self.probe.map(|p| Ok(p.cpu()?.saturating_sub(self.start))).transpose()
+    }
+}
+
+impl Cpu {
+    /// `used` CPU time over `ops` operations.
+    pub(crate) fn new(phase: &'static str, op: &'static str, ops: u64, used: Duration) -> Self {
+        let per_op_us = if ops == 0 { 0.0 } else { used.as_secs_f64() * 1e6 / ops as f64 };
+        Self { phase, op, ops, cpu_ms: used.as_secs_f64() * 1e3, per_op_us }
     }
 }
 

@@ -53,21 +53,27 @@ fn relay(url: String) -> RelayArgs {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_churn_delivers_every_event_exactly_once() {
     let app = server().await;
-    let report = loadgen::rooms::run(&rooms(format!("ws://{}/rooms", app.addr))).await.unwrap();
+    let mut args = rooms(format!("ws://{}/rooms", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::rooms::run(&args).await.unwrap();
     // Counts and order: no `joined` reply after a later event.
     assert!(report.passed(), "{report}");
     assert_eq!(report.mismatches, 0, "{report}");
     assert_eq!(report.connections, 6);
     assert!(report.leaves > 0 && report.joins > report.leaves, "{report}");
     assert_eq!(report.events, report.expected_events);
+    assert_eq!(report.server_cpu[0].ops, report.joins - 6 + report.leaves, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_round_trips_arrive_once_from_their_sender() {
     let app = server().await;
-    let report = loadgen::relay::run(&relay(format!("ws://{}/peerjs/peerjs", app.addr))).await.unwrap();
+    let mut args = relay(format!("ws://{}/peerjs/peerjs", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::relay::run(&args).await.unwrap();
     assert!(report.passed(), "{report}");
     assert!(report.round_trips > 0, "{report}");
+    assert_eq!(report.server_cpu[0].ops, 2 * report.round_trips, "{report}");
 }
 
 #[tokio::test]
