@@ -106,7 +106,7 @@ impl fmt::Display for FanoutReport {
 /// The delivery lines of a report.
 pub(crate) fn write_delivery(f: &mut fmt::Formatter<'_>, d: &Delivery, ok: &str) -> fmt::Result {
     let counts = format!("{} delivered, {} expected", d.delivered, d.expected);
-    writeln!(f, "  {:<14}{counts}", "user-connected")?;
+    writeln!(f, "  {:<14}{counts} (user-connected)", "delivered")?;
     if d.exact() {
         return writeln!(f, "  {:<14}OK: {ok}", "check");
     }
