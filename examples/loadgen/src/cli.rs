@@ -26,6 +26,106 @@ pub enum Scenario {
     Rooms(RoomsArgs),
     /// PeerJS relay: pairs of peers exchanging OFFER / ANSWER round trips.
     Relay(RelayArgs),
+    /// Socket.IO rooms: clients join one after another; latency until every
+    /// member already in the room heard each join, exact delivery counts.
+    Fanout(FanoutArgs),
+    /// Socket.IO: many joined connections held open; server RSS per
+    /// connection.
+    Hold(HoldArgs),
+    /// PeerJS: many registered peers held open, heartbeating; server RSS per
+    /// connection.
+    PeerHold(PeerHoldArgs),
+}
+
+/// Flags of the `fanout` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct FanoutArgs {
+    /// The Socket.IO server (`http://HOST:PORT`; the Engine.IO websocket
+    /// path is added).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+
+    /// Number of Socket.IO clients.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub clients: u32,
+
+    /// Members per room (the last room may be smaller).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub room_size: u32,
+
+    /// Ask for an acknowledgement of each `join-room` and wait for it too
+    /// (lingua-connect answers them; the Node original does not).
+    #[arg(long)]
+    pub acks: bool,
+
+    /// How many websocket handshakes are in flight at once while connecting.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+
+    /// The server's process id: report its CPU time per operation.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+/// Flags of the `hold` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct HoldArgs {
+    /// The Socket.IO server (`http://HOST:PORT`).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+
+    /// Number of Socket.IO connections to hold.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connections: u32,
+
+    /// Members per room (the last room may be smaller).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub room_size: u32,
+
+    /// How long to hold them once all have joined, e.g. `5s`.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub hold: Duration,
+
+    /// Ask for an acknowledgement of each `join-room` (lingua-connect only).
+    #[arg(long)]
+    pub acks: bool,
+
+    /// How many websocket handshakes are in flight at once while connecting.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+
+    /// The server's process id: report its RSS per connection and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+/// Flags of the `peer-hold` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct PeerHoldArgs {
+    /// The PeerJS websocket URL, without query.
+    #[arg(long, default_value = "ws://127.0.0.1:3000/peerjs/peerjs")]
+    pub url: String,
+
+    /// The PeerJS key the server expects.
+    #[arg(long, default_value = "peerjs")]
+    pub key: String,
+
+    /// Number of PeerJS peers to register and hold.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connections: u32,
+
+    /// How long to hold them once all are registered (they send HEARTBEAT
+    /// every 5 s), e.g. `6s`.
+    #[arg(long, default_value = "6s", value_parser = parse_duration)]
+    pub hold: Duration,
+
+    /// How many websocket handshakes are in flight at once while connecting.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+
+    /// The server's process id: report its RSS per connection and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
 /// Flags of the `rooms` scenario.
@@ -60,6 +160,10 @@ pub struct RoomsArgs {
     /// How many websocket handshakes are in flight at once while connecting.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_concurrency: u32,
+
+    /// The server's process id: report its CPU time per join and leave.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
 /// Flags of the `relay` scenario.
@@ -94,6 +198,10 @@ pub struct RelayArgs {
     /// How many websocket handshakes are in flight at once while connecting.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_concurrency: u32,
+
+    /// The server's process id: report its CPU time per relayed message.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
 /// Parses `250ms`, `10s`, `2m`, or a bare number of seconds (`1.5`).
@@ -151,5 +259,10 @@ mod tests {
         let cli = Cli::parse_from(["loadgen", "rooms", "--rooms", "3", "--json"]);
         assert!(cli.json);
         assert!(matches!(cli.scenario, Scenario::Rooms(RoomsArgs { rooms: 3, members: 10, .. })));
+        let cli = Cli::parse_from(["loadgen", "fanout", "--clients", "20", "--room-size", "2", "--server-pid", "9"]);
+        let Scenario::Fanout(args) = cli.scenario else { panic!("not fanout") };
+        assert_eq!((args.clients, args.room_size, args.server_pid, args.acks), (20, 2, Some(9), false));
+        let cli = Cli::parse_from(["loadgen", "peer-hold", "--connections", "5", "--hold", "1s"]);
+        assert!(matches!(cli.scenario, Scenario::PeerHold(PeerHoldArgs { connections: 5, .. })));
     }
 }

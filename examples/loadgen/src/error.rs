@@ -41,18 +41,27 @@ pub enum Error {
         /// What arrived.
         detail: String,
     },
+    /// The server process named by `--server-pid` cannot be read in
+    /// `/proc` (no such process, or not Linux).
+    #[error("server process {pid}: {reason}")]
+    Probe {
+        /// The process id given.
+        pid: u32,
+        /// What went wrong.
+        reason: String,
+    },
     /// A bug in loadgen itself.
     #[error("loadgen: {0}")]
     Internal(String),
 }
 
 impl Error {
-    /// The process exit code: 2 when the server could not be reached at all,
-    /// 3 when the run broke down later.
+    /// The process exit code: 2 when the server could not be reached at all
+    /// (or its process could not be read), 3 when the run broke down later.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Connect { .. } => 2,
+            Self::Connect { .. } | Self::Probe { .. } => 2,
             _ => 3,
         }
     }

@@ -6,21 +6,35 @@
 //! |---|---|---|
 //! | [`rooms`] | rooms × members raw-websocket clients (`PROTOCOL.md`, v1) joining, then leaving and rejoining in a loop | every `user-connected` / `user-disconnected` reaches each member present exactly once |
 //! | [`relay`] | PeerJS peer pairs exchanging OFFER / ANSWER round trips | every OFFER arrives once, in order, with `src` set by the server, and is answered |
+//! | [`fanout`] | Socket.IO clients ([`sio`]) in rooms of K joining one after another | every member hears each later joiner's `user-connected` exactly once, nothing misaddressed |
+//! | [`hold`] | many joined Socket.IO connections, or registered PeerJS peers, held open | the same exact delivery of the concurrent joins; every peer registered and left alone |
+//!
+//! With `--server-pid`, every scenario reports the server's CPU time per
+//! operation and the hold scenarios its resident memory per connection
+//! ([`probe`]).
 
 pub mod cli;
+mod crowd;
+pub mod delivery;
 pub mod error;
+pub mod fanout;
+pub mod hold;
 mod phase;
+pub mod probe;
 pub mod relay;
 pub mod rooms;
+pub mod sio;
 pub mod stats;
 pub mod ws;
 
-pub use cli::{Cli, RelayArgs, RoomsArgs, Scenario};
+pub use cli::{Cli, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
 pub use error::{Error, MISMATCH_EXIT};
+pub use fanout::FanoutReport;
+pub use hold::HoldReport;
 pub use relay::RelayReport;
 pub use rooms::RoomsReport;
 
-/// A report of either scenario.
+/// A report of any scenario.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Report {
@@ -28,6 +42,10 @@ pub enum Report {
     Rooms(RoomsReport),
     /// From [`relay::run`].
     Relay(RelayReport),
+    /// From [`fanout::run`].
+    Fanout(FanoutReport),
+    /// From [`hold::run`] or [`hold::peer::run`].
+    Hold(HoldReport),
 }
 
 impl Report {
@@ -37,6 +55,8 @@ impl Report {
         match self {
             Self::Rooms(r) => r.passed(),
             Self::Relay(r) => r.passed(),
+            Self::Fanout(r) => r.passed(),
+            Self::Hold(r) => r.passed(),
         }
     }
 
@@ -47,6 +67,8 @@ impl Report {
         let (name, mut value) = match self {
             Self::Rooms(r) => ("rooms", serde_json::to_value(r)),
             Self::Relay(r) => ("relay", serde_json::to_value(r)),
+            Self::Fanout(r) => ("fanout", serde_json::to_value(r)),
+            Self::Hold(r) => (r.kind, serde_json::to_value(r)),
         };
         // The reports hold only numbers and strings, so they always serialize.
         if let Ok(serde_json::Value::Object(fields)) = &mut value {
@@ -62,6 +84,8 @@ impl std::fmt::Display for Report {
         match self {
             Self::Rooms(r) => r.fmt(f),
             Self::Relay(r) => r.fmt(f),
+            Self::Fanout(r) => r.fmt(f),
+            Self::Hold(r) => r.fmt(f),
         }
     }
 }
@@ -70,11 +94,14 @@ impl std::fmt::Display for Report {
 ///
 /// # Errors
 ///
-/// See [`rooms::run`] and [`relay::run`].
+/// See each scenario's `run`.
 pub async fn run(scenario: &Scenario) -> Result<Report, Error> {
     match scenario {
         Scenario::Rooms(args) => rooms::run(args).await.map(Report::Rooms),
         Scenario::Relay(args) => relay::run(args).await.map(Report::Relay),
+        Scenario::Fanout(args) => fanout::run(args).await.map(Report::Fanout),
+        Scenario::Hold(args) => hold::run(args).await.map(Report::Hold),
+        Scenario::PeerHold(args) => hold::peer::run(args).await.map(Report::Hold),
     }
 }
 

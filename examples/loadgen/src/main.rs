@@ -5,13 +5,20 @@
 //! cargo run --release -p lingua-connect-warp -- --addr 127.0.0.1:3000 --max-room-size 1000 &
 //! cargo run --release -p loadgen -- rooms --url ws://127.0.0.1:3000/rooms --rooms 50 --members 10 --duration 10s
 //! cargo run --release -p loadgen -- relay --url ws://127.0.0.1:3000/peerjs/peerjs --pairs 100 --duration 10s --payload 2048
+//! cargo run --release -p lingua-connect -- --addr 127.0.0.1:3001 --max-room-size 1000 &
+//! cargo run --release -p loadgen -- fanout --url http://127.0.0.1:3001 --clients 2000 --room-size 10 --server-pid PID
+//! cargo run --release -p loadgen -- hold --url http://127.0.0.1:3001 --connections 5000 --server-pid PID
+//! cargo run --release -p loadgen -- peer-hold --url ws://127.0.0.1:3001/peerjs/peerjs --connections 3000 --server-pid PID
 //! cargo run --release -p loadgen -- --help    # every flag; --json for machine-readable output
 //! ```
 //!
 //! `rooms` needs the raw-websocket rooms of `lingua-connect-warp`
-//! (`lingua-connect` serves rooms over Socket.IO); `relay` works with both.
-//! Exit codes: 0 passed, 1 MISMATCH, 2 server unreachable (or bad flags),
-//! 3 the run broke down.
+//! (`lingua-connect` serves rooms over Socket.IO); `fanout` and `hold` speak
+//! Socket.IO (`lingua-connect`, or the Node original); `relay` and
+//! `peer-hold` work with both. `--server-pid` adds the server's CPU per
+//! operation and, for the holds, its RSS per connection.
+//! Exit codes: 0 passed, 1 MISMATCH, 2 server unreachable (or bad flags, or
+//! an unreadable --server-pid), 3 the run broke down.
 
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! The websocket plumbing both scenarios share: connecting many clients with
+//! The websocket plumbing the scenarios share: connecting many clients with
 //! bounded concurrency, and reading text frames with a deadline.
 
 use std::time::Duration;
@@ -7,7 +7,7 @@ use futures::{SinkExt, StreamExt, TryStreamExt, stream};
 use tokio::net::TcpStream;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async_with_config,
-    tungstenite::{self, Message, Utf8Bytes},
+    tungstenite::{self, Message, Utf8Bytes, protocol::WebSocketConfig},
 };
 
 use crate::Error;
@@ -24,9 +24,25 @@ pub const WAIT: Duration = Duration::from_secs(10);
 ///
 /// [`Error::Connect`] naming the URL, or [`Error::Timeout`].
 pub async fn connect(url: &str) -> Result<Stream, Error> {
+    connect_with(url, None).await
+}
+
+/// Connects to `url` with a 4 KiB read buffer instead of tungstenite's
+/// eagerly allocated and zero-filled 128 KiB: for the scenarios that hold
+/// thousands of connections with small frames, so that loadgen's own memory
+/// and CPU stay small next to the server's.
+///
+/// # Errors
+///
+/// As [`connect`].
+pub async fn connect_lean(url: &str) -> Result<Stream, Error> {
+    connect_with(url, Some(WebSocketConfig::default().read_buffer_size(4096))).await
+}
+
+async fn connect_with(url: &str, config: Option<WebSocketConfig>) -> Result<Stream, Error> {
     // TCP_NODELAY, as browsers set it: with Nagle on, small frames would
     // wait for the server's delayed ACKs and the latencies would be ours.
-    match tokio::time::timeout(WAIT, connect_async_with_config(url, None, true)).await {
+    match tokio::time::timeout(WAIT, connect_async_with_config(url, config, true)).await {
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(e)) => Err(Error::Connect { url: url.to_owned(), reason: describe(&e) }),
         Err(_) => Err(Error::Timeout { what: format!("websocket handshake with {url}"), wait: WAIT }),
@@ -40,8 +56,24 @@ pub async fn connect(url: &str) -> Result<Stream, Error> {
 ///
 /// The first failed connection's error.
 pub async fn connect_all(urls: Vec<String>, concurrency: usize) -> Result<Vec<Stream>, Error> {
+    connect_all_with(urls, concurrency, false).await
+}
+
+/// [`connect_all`] with [`connect_lean`]'s small read buffers.
+///
+/// # Errors
+///
+/// The first failed connection's error.
+pub async fn connect_all_lean(urls: Vec<String>, concurrency: usize) -> Result<Vec<Stream>, Error> {
+    connect_all_with(urls, concurrency, true).await
+}
+
+async fn connect_all_with(urls: Vec<String>, concurrency: usize, lean: bool) -> Result<Vec<Stream>, Error> {
     let connecting = stream::iter(urls.into_iter().enumerate())
-        .map(|(i, url)| async move { connect(&url).await.map(|ws| (i, ws)) })
+        .map(|(i, url)| async move {
+            let ws = if lean { connect_lean(&url).await } else { connect(&url).await };
+            ws.map(|ws| (i, ws))
+        })
         .buffer_unordered(concurrency.max(1));
     let mut streams: Vec<(usize, Stream)> = connecting.try_collect().await?;
     streams.sort_by_key(|(i, _)| *i);

@@ -1,16 +1,27 @@
-//! Both scenarios, tiny, against lingua-connect-warp started in-process on
-//! 127.0.0.1:0: their correctness checks must pass, and an unreachable
-//! server must be a clear connect error.
+//! Every scenario, tiny, against lingua-connect-warp (raw-websocket rooms,
+//! PeerJS) or lingua-connect (Socket.IO) started in-process on 127.0.0.1:0:
+//! their correctness checks must pass, and an unreachable server must be a
+//! clear connect error. The server runs in this process, so this process's
+//! pid stands for the server's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
 use clap::Parser;
 use lingua_connect_warp::{App, Options, Running, start};
-use loadgen::{Error, RelayArgs, RoomsArgs, Scenario};
+use loadgen::{Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
 
 async fn server() -> Running<App> {
     start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"])).await.unwrap()
+}
+
+/// lingua-connect: rooms over Socket.IO.
+async fn sio_server() -> lingua_connect::Running<lingua_connect::App> {
+    lingua_connect::start(&lingua_connect::Options::on(([127, 0, 0, 1], 0).into())).await.unwrap()
+}
+
+fn fanout(url: String) -> FanoutArgs {
+    FanoutArgs { url, clients: 6, room_size: 3, acks: false, connect_concurrency: 4, server_pid: None }
 }
 
 fn rooms(url: String) -> RoomsArgs {
@@ -22,6 +33,7 @@ fn rooms(url: String) -> RoomsArgs {
         churn: 0.5,
         pause: Duration::from_millis(5),
         connect_concurrency: 4,
+        server_pid: None,
     }
 }
 
@@ -34,27 +46,34 @@ fn relay(url: String) -> RelayArgs {
         payload: 512,
         window: 4,
         connect_concurrency: 4,
+        server_pid: None,
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_churn_delivers_every_event_exactly_once() {
     let app = server().await;
-    let report = loadgen::rooms::run(&rooms(format!("ws://{}/rooms", app.addr))).await.unwrap();
+    let mut args = rooms(format!("ws://{}/rooms", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::rooms::run(&args).await.unwrap();
     // Counts and order: no `joined` reply after a later event.
     assert!(report.passed(), "{report}");
     assert_eq!(report.mismatches, 0, "{report}");
     assert_eq!(report.connections, 6);
     assert!(report.leaves > 0 && report.joins > report.leaves, "{report}");
     assert_eq!(report.events, report.expected_events);
+    assert_eq!(report.server_cpu[0].ops, report.joins - 6 + report.leaves, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_round_trips_arrive_once_from_their_sender() {
     let app = server().await;
-    let report = loadgen::relay::run(&relay(format!("ws://{}/peerjs/peerjs", app.addr))).await.unwrap();
+    let mut args = relay(format!("ws://{}/peerjs/peerjs", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::relay::run(&args).await.unwrap();
     assert!(report.passed(), "{report}");
     assert!(report.round_trips > 0, "{report}");
+    assert_eq!(report.server_cpu[0].ops, 2 * report.round_trips, "{report}");
 }
 
 #[tokio::test]
@@ -77,4 +96,92 @@ async fn a_wrong_peerjs_key_is_a_connect_error() {
     args.key = "wrong".into();
     let error = loadgen::relay::run(&args).await.unwrap_err();
     assert!(matches!(&error, Error::Connect { .. }), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_delivers_each_join_to_the_earlier_members_exactly_once() {
+    let app = sio_server().await;
+    let mut args = fanout(format!("http://{}", app.addr));
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    let delivery = &report.delivery;
+    // Rooms of 3 joined in order: 0 + 1 + 2 deliveries each, two rooms.
+    assert_eq!((delivery.expected, delivery.delivered), (6, 6), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    assert_eq!(report.joins, 6);
+    assert_eq!(report.join_latency.samples, 4, "{report}");
+    let phases: Vec<_> = report.server_cpu.iter().map(|c| (c.phase, c.ops)).collect();
+    assert_eq!(phases, [("connect", 6), ("join", 6)], "{report}");
+    let json: serde_json::Value = serde_json::from_str(&loadgen::Report::Fanout(report).to_json()).unwrap();
+    assert_eq!(json["scenario"], "fanout");
+    assert!(json["server_cpu"][1]["per_op_us"].is_number(), "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_with_acks_waits_for_them_and_still_counts_exactly() {
+    let app = sio_server().await;
+    let mut args = fanout(format!("http://{}", app.addr));
+    args.acks = true;
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    // With acks, every join has a sample, the first of a room too.
+    assert_eq!(report.join_latency.samples, 6, "{report}");
+    assert!(report.server_cpu.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_keeps_joined_connections_and_reports_rss_per_connection() {
+    let app = sio_server().await;
+    let args = HoldArgs {
+        url: format!("http://{}", app.addr),
+        connections: 10,
+        room_size: 4,
+        hold: Duration::from_millis(300),
+        acks: false,
+        connect_concurrency: 4,
+        server_pid: Some(std::process::id()),
+    };
+    let report = loadgen::hold::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    let delivery = report.delivery.as_ref().unwrap();
+    // Rooms of 4, 4 and 2: 6 + 6 + 1 pairs, each heard in one direction.
+    assert_eq!((delivery.expected, delivery.delivered), (13, 13), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    let rss = report.server_rss.unwrap();
+    assert!(rss.before_kib > 0 && rss.after_kib > 0, "{report}");
+    let phases: Vec<_> = report.server_cpu.iter().map(|c| (c.phase, c.ops)).collect();
+    assert_eq!(phases, [("connect", 10), ("join", 10), ("hold", 10)], "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_hold_registers_every_peer_and_hears_nothing_else() {
+    let app = server().await;
+    let args = PeerHoldArgs {
+        url: format!("ws://{}/peerjs/peerjs", app.addr),
+        key: "peerjs".into(),
+        connections: 5,
+        hold: Duration::from_millis(200),
+        connect_concurrency: 4,
+        server_pid: Some(std::process::id()),
+    };
+    let report = loadgen::hold::peer::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    assert_eq!((report.connections, report.unexpected), (5, 0));
+    assert!(report.server_rss.is_some(), "{report}");
+    assert_eq!(report.server_cpu.len(), 2, "{report}");
+    let json: serde_json::Value = serde_json::from_str(&loadgen::Report::Hold(report).to_json()).unwrap();
+    assert_eq!(json["scenario"], "peer-hold");
+    assert!(json["server_rss"]["per_connection_kib"].is_number(), "{json}");
+}
+
+#[tokio::test]
+async fn an_unreachable_socket_io_server_is_a_connect_error() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let error = loadgen::run(&Scenario::Fanout(fanout(format!("http://{addr}")))).await.unwrap_err();
+    assert!(matches!(&error, Error::Connect { .. }), "{error}");
+    assert_eq!(error.exit_code(), 2);
 }

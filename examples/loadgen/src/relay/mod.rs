@@ -17,7 +17,11 @@ use tokio::{
 
 use self::peer::{Peer, Phase};
 pub use self::report::RelayReport;
-use crate::{Error, RelayArgs, phase, ws};
+use crate::{
+    Error, RelayArgs, phase,
+    probe::{Meter, Probe},
+    ws,
+};
 
 /// Runs the scenario against the PeerJS server at `args.url`.
 ///
@@ -28,6 +32,7 @@ use crate::{Error, RelayArgs, phase, ws};
 /// relaying. Lost or misrouted messages are not an error: see
 /// [`RelayReport::passed`].
 pub async fn run(args: &RelayArgs) -> Result<RelayReport, Error> {
+    let probe = Probe::maybe(args.server_pid)?;
     let roles: Vec<(u32, bool)> = (0..args.pairs).flat_map(|n| [(n, true), (n, false)]).collect();
     let urls: Vec<String> = roles
         .iter()
@@ -49,14 +54,16 @@ pub async fn run(args: &RelayArgs) -> Result<RelayReport, Error> {
     drop(done_tx);
     phase::all_done(&mut done_rx, &mut peers, roles.len()).await?;
     let started = Instant::now();
+    let meter = Meter::start(probe)?;
     let _ = phase_tx.send(Phase::Send { until: started + args.duration });
     phase::all_done(&mut done_rx, &mut peers, args.pairs as usize).await?;
     let took = started.elapsed();
+    let cpu = meter.used()?;
     let _ = phase_tx.send(Phase::Stop);
     let mut finished = phase::collect(peers).await?;
     let tallies: Vec<peer::Tally> = finished.iter_mut().map(|p| std::mem::take(&mut p.tally)).collect();
     futures::future::join_all(finished.into_iter().map(|p| ws::close(p.ws))).await;
-    Ok(RelayReport::new(args, took, tallies))
+    Ok(RelayReport::new(args, took, tallies, cpu))
 }
 
 /// What every peer task shares.

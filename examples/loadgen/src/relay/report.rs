@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::peer::Tally;
 use crate::{
     RelayArgs,
+    probe::Cpu,
     stats::{Latency, Samples, rate},
 };
 
@@ -39,10 +40,13 @@ pub struct RelayReport {
     pub mismatches: u64,
     /// The first few, described.
     pub mismatch_examples: Vec<String>,
+    /// Server CPU time while sending, per relayed message (OFFER or
+    /// ANSWER), with `--server-pid`.
+    pub server_cpu: Vec<Cpu>,
 }
 
 impl RelayReport {
-    pub(super) fn new(args: &RelayArgs, took: Duration, tallies: Vec<Tally>) -> Self {
+    pub(super) fn new(args: &RelayArgs, took: Duration, tallies: Vec<Tally>, cpu: Option<Duration>) -> Self {
         let (mut sent, mut answered, mut received) = (vec![0; args.pairs as usize], 0, vec![0; args.pairs as usize]);
         let (mut wire, mut heartbeats, mut mismatches, mut examples, mut rtt) =
             (0, 0, 0, Vec::new(), Samples::default());
@@ -67,6 +71,8 @@ impl RelayReport {
             mismatches += 1;
             examples.push(format!("{sent_all} OFFERs sent, {answered} answered"));
         }
+        let relayed = sent_all + answered;
+        let server_cpu = cpu.map(|used| Cpu::new("send", "relayed message", relayed, used)).into_iter().collect();
         Self {
             url: args.url.clone(),
             pairs: args.pairs,
@@ -81,6 +87,7 @@ impl RelayReport {
             heartbeats,
             mismatches,
             mismatch_examples: examples,
+            server_cpu,
         }
     }
 
@@ -104,6 +111,7 @@ impl fmt::Display for RelayReport {
         writeln!(f, "  {:<14}{bytes}", "bytes")?;
         writeln!(f, "  {:<14}{}", "round trip", self.round_trip)?;
         writeln!(f, "  {:<14}{}", "heartbeats", self.heartbeats)?;
+        crate::fanout::write_cpu(f, &self.server_cpu)?;
         if self.passed() {
             writeln!(f, "  {:<14}OK: every OFFER arrived once, in order, from its sender, and was answered", "check")
         } else {

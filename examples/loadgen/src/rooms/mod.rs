@@ -17,7 +17,11 @@ use tokio::{
 
 use self::member::{Member, Phase, Tally};
 pub use self::report::RoomsReport;
-use crate::{Error, RoomsArgs, phase, ws};
+use crate::{
+    Error, RoomsArgs, phase,
+    probe::{Meter, Probe},
+    ws,
+};
 
 /// Runs the scenario against the server at `args.url`.
 ///
@@ -27,6 +31,7 @@ use crate::{Error, RoomsArgs, phase, ws};
 /// the server breaks a connection, refuses a join or stops answering. Wrong
 /// event counts are not an error: see [`RoomsReport::passed`].
 pub async fn run(args: &RoomsArgs) -> Result<RoomsReport, Error> {
+    let probe = Probe::maybe(args.server_pid)?;
     let url = with_version(&args.url);
     let tag = format!("lg-{:08x}", crate::random_u64() as u32);
     let total = (args.rooms * args.members) as usize;
@@ -51,15 +56,17 @@ pub async fn run(args: &RoomsArgs) -> Result<RoomsReport, Error> {
     phase::all_done(&mut done_rx, &mut members, total).await?;
     let join_time = joining.elapsed();
     let churning = Instant::now();
+    let meter = Meter::start(probe)?;
     let _ = phase_tx.send(Phase::Churn { until: churning + args.duration });
     phase::all_done(&mut done_rx, &mut members, total).await?;
     let churn_time = churning.elapsed();
+    let churn_cpu = meter.used()?;
     let _ = phase_tx.send(Phase::Drain);
     let mut finished = phase::collect(members).await?;
     let times = Times { connect: connect_time, join: join_time, churn: churn_time, all: joining.elapsed() };
     let tally = merge(&mut finished);
     futures::future::join_all(finished.into_iter().map(|m| ws::close(m.ws))).await;
-    Ok(RoomsReport::new(args, &url, churners, times, tally))
+    Ok(RoomsReport::new(args, &url, churners, times, tally, churn_cpu))
 }
 
 /// How long each phase took.

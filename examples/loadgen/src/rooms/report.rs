@@ -1,12 +1,13 @@
 //! What a `rooms` run measured, as a table or JSON.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use serde::Serialize;
 
 use super::{Tally, Times};
 use crate::{
     RoomsArgs,
+    probe::Cpu,
     stats::{Latency, rate},
 };
 
@@ -58,14 +59,26 @@ pub struct RoomsReport {
     pub early_events: u64,
     /// The first few, described.
     pub overtaken_examples: Vec<String>,
+    /// Server CPU time in the churn, per join or leave, with `--server-pid`.
+    pub server_cpu: Vec<Cpu>,
 }
 
 impl RoomsReport {
-    pub(super) fn new(args: &RoomsArgs, url: &str, churners: u32, times: Times, tally: Tally) -> Self {
+    pub(super) fn new(
+        args: &RoomsArgs,
+        url: &str,
+        churners: u32,
+        times: Times,
+        tally: Tally,
+        churn_cpu: Option<Duration>,
+    ) -> Self {
         let wrong = tally.ledger.mismatches();
         let mut examples: Vec<String> = tally.anomaly_examples;
         examples.extend(wrong.iter().take(10).cloned());
         let connections = u64::from(args.rooms * args.members);
+        let churn_ops = tally.joins.saturating_sub(connections) + tally.leaves;
+        let server_cpu =
+            churn_cpu.map(|used| Cpu::new("churn", "join or leave", churn_ops, used)).into_iter().collect();
         Self {
             url: url.to_owned(),
             rooms: args.rooms,
@@ -88,6 +101,7 @@ impl RoomsReport {
             overtaken_replies: tally.overtaken_replies,
             early_events: tally.early_events,
             overtaken_examples: tally.overtaken_examples,
+            server_cpu,
         }
     }
 
@@ -119,6 +133,7 @@ impl fmt::Display for RoomsReport {
         );
         writeln!(f, "  {:<14}{churn}", "churn")?;
         writeln!(f, "  {:<14}{}", "join latency", self.join_latency)?;
+        crate::fanout::write_cpu(f, &self.server_cpu)?;
         writeln!(
             f,
             "  {:<14}{:.0}/s ({} delivered, {} expected)",
