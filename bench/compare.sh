@@ -27,7 +27,7 @@ run() {
   local pid=$!
   for _ in $(seq 100); do grep -q listening "$out/$server.log" && break; sleep 0.1; done
   local url="http://127.0.0.1:${port[$server]}"
-  [ "$scenario" = peer-hold ] && url="ws://127.0.0.1:${port[$server]}/peerjs/peerjs"
+  case "$scenario" in peer-hold | relay) url="ws://127.0.0.1:${port[$server]}/peerjs/peerjs" ;; esac
   taskset -c 1 target/release/loadgen --json "$scenario" --url "$url" "$@" --server-pid "$pid" \
     >"$out/$server-$scenario-$*.json" || echo "loadgen failed: $server $scenario $*" >&2
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -40,6 +40,7 @@ for server in node axum; do
 done
 for server in node axum warp; do
   run "$server" peer-hold --connections 3000
+  run "$server" relay --pairs 100 --payload 2048 --duration 5s
 done
 
 node bench/table.mjs "$out"
