@@ -4,7 +4,7 @@
 //!
 //! A [`PeerJsServer`] is a [`Hub`] with [`PeerJsOptions`]. An adapter
 //! routes requests with [`Route::of`], answers the HTTP routes with
-//! [`Reply::to`] under the [`Cors`] policy, and hands each upgraded
+//! [`PeerJsServer::respond`] under the [`Cors`] policy, and hands each upgraded
 //! websocket, converted to a stream and sink of [`WsMessage`], to
 //! [`PeerJsServer::serve_socket`]. Everything else (admission, relay,
 //! heartbeats, pings, close codes and grace) happens here, once for every
@@ -85,13 +85,6 @@ impl PeerJsServer {
         Route::of(path, self.options())
     }
 
-    /// The answer to `GET` on an HTTP route (`None` for the websocket),
-    /// without asking the host.
-    #[must_use]
-    pub fn reply(&self, route: Route) -> Option<Reply> {
-        Reply::to(route, self.hub(), self.options())
-    }
-
     /// The answer to `GET` on an HTTP route for `request`, as adapters
     /// serve it: the peer list, which reveals every registered id, is
     /// served only to requests the hub's [`Authorizer`](crate::Authorizer)
@@ -106,6 +99,6 @@ impl PeerJsServer {
             let body = format!("{}: {}", denied.code(), denied.reason());
             return Some(Reply { status: 403, content_type: "text/plain; charset=utf-8", body });
         }
-        self.reply(route)
+        Reply::to(route, self.hub(), self.options())
     }
 }
