@@ -5,10 +5,10 @@ use std::{fmt, sync::Arc};
 
 use axum::Router;
 use lingua_signal_core::{Adapter, Hub, Settings, peerjs::PeerJsServer};
-use socketioxide::{ParserConfig, SocketIo, layer::SocketIoLayer};
+use socketioxide::{ParserConfig, SocketIo};
 
 use crate::{
-    peerjs,
+    RoomsLayer, peerjs,
     socketio::{self, Counters, SocketIoMetrics},
 };
 
@@ -20,14 +20,14 @@ use crate::{
 #[derive(Clone)]
 pub struct Signaling {
     io: SocketIo,
-    layer: SocketIoLayer,
+    layer: RoomsLayer,
     peerjs: PeerJsServer,
     counters: Arc<Counters>,
 }
 
 impl fmt::Debug for Signaling {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `SocketIoLayer` is not `Debug`; the `SocketIo` handle stands for both.
+        // The `SocketIo` handle stands for the layer too.
         f.debug_struct("Signaling").field("io", &self.io).field("peerjs", &self.peerjs).finish_non_exhaustive()
     }
 }
@@ -53,9 +53,11 @@ impl Signaling {
     /// [`rooms_path`](SignalingBuilder::rooms_path). It must wrap the
     /// **top-level** router (`app.layer(signaling.layer())`): it answers
     /// requests under its path itself and passes every other request
-    /// through.
+    /// through. A request from a page whose `Origin` the hub refuses
+    /// ([`HubBuilder::origins`](lingua_signal_core::HubBuilder::origins))
+    /// gets `403 Forbidden` here, before any handshake.
     #[must_use]
-    pub fn layer(&self) -> SocketIoLayer {
+    pub fn layer(&self) -> RoomsLayer {
         self.layer.clone()
     }
 
@@ -117,9 +119,10 @@ impl Adapter for Signaling {
         // websocket message may be 64 MiB and a frame 16 MiB. Signaling
         // messages are small, so every inbound path gets the same bound.
         let (layer, io) = SocketIo::builder()
-            .req_path(settings.rooms_path)
+            .req_path(settings.rooms_path.clone())
             .ping_interval(settings.ping_interval)
             .ping_timeout(settings.ping_timeout)
+            .connect_timeout(settings.connect_timeout)
             .max_payload(max as u64)
             .ws_max_message_size(max)
             .ws_max_frame_size(max)
@@ -127,6 +130,7 @@ impl Adapter for Signaling {
             .build_layer();
         let counters = Arc::new(Counters::default());
         socketio::serve(&io, settings.hub.clone(), counters.clone());
+        let layer = RoomsLayer::new(layer, settings.hub.clone(), &settings.rooms_path);
         Signaling { io, layer, peerjs: PeerJsServer::new(settings.hub, settings.peerjs), counters }
     }
 }

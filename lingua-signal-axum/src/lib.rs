@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
+mod origin;
 mod peerjs;
 mod refusal;
 mod socketio;
@@ -11,6 +12,7 @@ pub use lingua_signal_core::{
     self as core, Config, Event, Hub, JoinError, LeaveError, MetricsSnapshot, PeerId, RoomId,
     peerjs::{PeerJsOptions, PeerJsServer},
 };
+pub use origin::{OriginGate, RoomsLayer};
 pub use refusal::Refusal;
 pub use socketio::SocketIoMetrics;
 
@@ -34,6 +36,7 @@ mod tests {
         assert_send_sync_debug::<Signaling>();
         assert_send_sync_debug::<SignalingBuilder>();
         assert_send_sync_debug::<Refusal>();
+        assert_send_sync_debug::<RoomsLayer>();
         assert_send_sync_debug::<SocketIoMetrics>();
     }
 }

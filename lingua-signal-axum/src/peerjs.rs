@@ -47,7 +47,13 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(server: PeerJsServer) -> 
 
 async fn http(State(server): State<PeerJsServer>, route: Route, request: Request) -> Response {
     let request = connect_request(request.method(), request.uri(), request.headers());
-    let Some(reply) = server.respond(route, &request).await else { return StatusCode::NOT_FOUND.into_response() };
+    match server.respond(route, &request).await {
+        Some(answer) => reply(answer),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn reply(reply: peerjs::Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(header::CONTENT_TYPE, reply.content_type)], reply.body).into_response()
 }
@@ -86,6 +92,9 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let request = connect_request(&method, &uri, &headers);
+    if let Some(refused) = server.refuse_origin(&request) {
+        return reply(refused);
+    }
     crate::spawn_sweeper(server.hub());
     // Percent-decoding is lossy, never fails: a rejection would mean "no
     // parameters" anyway.

@@ -34,6 +34,9 @@ pub struct Settings {
     pub ping_timeout: Duration,
     /// The largest inbound rooms message, in bytes.
     pub max_message_bytes: usize,
+    /// How long a Socket.IO client has, once its transport is open, to
+    /// connect to the namespace.
+    pub connect_timeout: Duration,
 }
 
 /// Configures an adapter's `Signaling`: one hub (rooms and PeerJS relay),
@@ -48,6 +51,7 @@ pub struct SignalingBuilder<A> {
     ping_interval: Duration,
     ping_timeout: Duration,
     max_message_bytes: Option<usize>,
+    connect_timeout: Duration,
     adapter: PhantomData<fn() -> A>,
 }
 
@@ -61,6 +65,7 @@ impl<A> fmt::Debug for SignalingBuilder<A> {
             .field("ping_interval", &self.ping_interval)
             .field("ping_timeout", &self.ping_timeout)
             .field("max_message_bytes", &self.max_message_bytes)
+            .field("connect_timeout", &self.connect_timeout)
             .finish()
     }
 }
@@ -75,6 +80,7 @@ impl<A> Clone for SignalingBuilder<A> {
             ping_interval: self.ping_interval,
             ping_timeout: self.ping_timeout,
             max_message_bytes: self.max_message_bytes,
+            connect_timeout: self.connect_timeout,
             adapter: PhantomData,
         }
     }
@@ -90,6 +96,7 @@ impl<A> Default for SignalingBuilder<A> {
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             max_message_bytes: None,
+            connect_timeout: Duration::from_secs(10),
             adapter: PhantomData,
         }
     }
@@ -170,6 +177,18 @@ impl<A: Adapter> SignalingBuilder<A> {
         self
     }
 
+    /// How long a Socket.IO client has, once its transport (websocket or
+    /// polling) is open, to connect to the namespace (its `CONNECT`
+    /// packet) before the server closes it. Default 10 s (socketioxide's
+    /// own default is 45 s); at least 1 ms. The raw websocket has no such
+    /// step: its clients are in once upgraded, and the
+    /// [`ping_timeout`](Self::ping_timeout) closes silent ones.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
     /// The settings as they stand, defaults applied (a new hub is created
     /// here unless one was given).
     #[must_use]
@@ -182,6 +201,7 @@ impl<A: Adapter> SignalingBuilder<A> {
             rooms_path: self.rooms_path.unwrap_or_else(|| A::DEFAULT_ROOMS_PATH.to_owned()),
             ping_interval: self.ping_interval,
             ping_timeout: self.ping_timeout,
+            connect_timeout: self.connect_timeout,
         }
     }
 

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::message::Rate;
+
 /// Limits and timers of a [`Hub`](crate::Hub).
 ///
 /// Build it from [`Config::default`] with the setters; each setter documents
@@ -33,6 +35,8 @@ pub struct Config {
     app_message_bytes: usize,
     message_rate: u32,
     message_burst: u32,
+    join_rate: Rate,
+    relay_rate: Rate,
 }
 
 impl Default for Config {
@@ -52,6 +56,8 @@ impl Default for Config {
             app_message_bytes: 16 * 1024,
             message_rate: 10,
             message_burst: 20,
+            join_rate: Rate::new(2, 10),
+            relay_rate: Rate::new(100, 400),
         }
     }
 }
@@ -155,12 +161,58 @@ impl Config {
     /// How many application messages one connection may send: `burst` at
     /// once, then `per_second`. Default 10 per second, bursts of 20. Over
     /// it, a message is refused with
-    /// [`MessageError::RateLimited`](crate::MessageError::RateLimited).
+    /// [`MessageError::RateLimited`](crate::MessageError::RateLimited); a
+    /// connection that keeps sending at more than twice the rate is closed
+    /// ([`CloseReason::RateLimited`](crate::CloseReason::RateLimited)).
     #[must_use]
     pub fn message_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
         self.message_rate = per_second;
         self.message_burst = burst.max(1);
         self
+    }
+
+    /// How many joins one connection may ask for: `burst` at once, then
+    /// `per_second`. Default 2 per second, bursts of 10 (a page joins once
+    /// and again after each reconnect). Over it, a join is refused with
+    /// [`JoinError::RateLimited`](crate::JoinError::RateLimited); a
+    /// connection that keeps asking at more than twice the rate is closed
+    /// ([`CloseReason::RateLimited`](crate::CloseReason::RateLimited)), as
+    /// for application messages.
+    #[must_use]
+    pub fn join_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.join_rate = Rate::new(per_second, burst);
+        self
+    }
+
+    /// How many messages (OFFER, ANSWER, CANDIDATE, …) one PeerJS peer may
+    /// have relayed: `burst` at once, then `per_second`; heartbeats are not
+    /// counted. Default 100 per second, bursts of 400 (a call's setup sends
+    /// a few dozen candidates at once). Over it, the message is dropped and
+    /// its sender gets EXPIRE for that destination (the stock client reports
+    /// `peer-unavailable`); a peer that keeps sending at more than twice the
+    /// rate is closed with [`CloseReason::RateLimited`](crate::CloseReason::RateLimited).
+    #[must_use]
+    pub fn relay_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.relay_rate = Rate::new(per_second, burst);
+        self
+    }
+
+    /// See [`Config::join_rate_limit`].
+    #[must_use]
+    pub fn join_rate(&self) -> Rate {
+        self.join_rate
+    }
+
+    /// See [`Config::relay_rate_limit`].
+    #[must_use]
+    pub fn relay_rate(&self) -> Rate {
+        self.relay_rate
+    }
+
+    /// See [`Config::message_rate_limit`], as a [`Rate`].
+    #[must_use]
+    pub fn app_message_rate(&self) -> Rate {
+        Rate::new(self.message_rate, self.message_burst)
     }
 
     /// See [`Config::max_app_message_bytes`].

@@ -19,6 +19,17 @@ use std::{any::Any, fmt, sync::Arc};
 pub struct Identity {
     label: Arc<str>,
     data: Option<Arc<dyn Any + Send + Sync>>,
+    /// What the connection showed that ties it to PeerJS ids, set by
+    /// [`Hub::authorize`](crate::Hub::authorize) when the hub verifies user ids.
+    pub(crate) proof: Option<Arc<Proof>>,
+}
+
+/// What a connection request showed that can tie it to a PeerJS
+/// registration: the client cookie and the PeerJS token, when present.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Proof {
+    pub(crate) cookie: Option<Arc<str>>,
+    pub(crate) token: Option<Arc<str>>,
 }
 
 impl Identity {
@@ -31,13 +42,13 @@ impl Identity {
     /// An identity known by `label` alone.
     #[must_use]
     pub fn new(label: impl Into<Arc<str>>) -> Self {
-        Self { label: label.into(), data: None }
+        Self { label: label.into(), data: None, proof: None }
     }
 
     /// An identity with a value of the host's own type.
     #[must_use]
     pub fn with_data<T: Any + Send + Sync>(label: impl Into<Arc<str>>, data: T) -> Self {
-        Self { label: label.into(), data: Some(Arc::new(data)) }
+        Self { label: label.into(), data: Some(Arc::new(data)), proof: None }
     }
 
     /// The label.

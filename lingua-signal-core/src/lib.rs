@@ -13,7 +13,9 @@ mod id;
 mod identity;
 mod message;
 mod metrics;
+mod origin;
 mod outbox;
+mod ownership;
 pub mod peerjs;
 pub mod prometheus;
 mod relay;
@@ -27,9 +29,11 @@ pub use event::{Activity, Event, RoomEvent};
 pub use hub::{Connection, Hub, HubBuilder};
 pub use id::{ConnId, IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use identity::Identity;
-pub use message::{Data, MessageError};
+pub use message::{Data, MessageError, Rate};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use origin::{OriginError, Origins};
 pub use outbox::{CloseReason, Inbox, Mark};
+pub use ownership::{CLIENT_COOKIE, Ownership, client_cookie};
 pub use rooms::{JoinError, LeaveError};
 
 #[cfg(test)]

@@ -127,6 +127,33 @@ impl MessageError {
     }
 }
 
+/// A rate: `burst` at once, then `per_second` on average (a token bucket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    per_second: u32,
+    burst: u32,
+}
+
+impl Rate {
+    /// `burst` at once (at least one), then `per_second`.
+    #[must_use]
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        Self { per_second, burst: burst.max(1) }
+    }
+
+    /// Tokens added per second.
+    #[must_use]
+    pub fn per_second(self) -> u32 {
+        self.per_second
+    }
+
+    /// The bucket's size.
+    #[must_use]
+    pub fn burst(self) -> u32 {
+        self.burst
+    }
+}
+
 /// A token bucket: `burst` tokens, refilled at `per_second`.
 #[derive(Debug, Clone)]
 pub(crate) struct Bucket {
@@ -154,6 +181,43 @@ impl Bucket {
     }
 }
 
+/// What a [`Limiter`] says about one more operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Within the rate.
+    Allowed,
+    /// Over the rate: refuse this one, with a clear error.
+    Refused,
+    /// Over the rate persistently: close the connection.
+    Abusive,
+}
+
+/// A rate limit with a second bucket of strikes: a refused operation takes
+/// a strike, and strikes come back at the same rate. A client that goes
+/// over the limit now and then is refused now and then; one that keeps
+/// sending at more than twice the rate runs out of strikes and is closed.
+#[derive(Debug, Clone)]
+pub(crate) struct Limiter {
+    tokens: Bucket,
+    strikes: Bucket,
+}
+
+impl Limiter {
+    pub(crate) fn new(rate: Rate) -> Self {
+        Self { tokens: Bucket::full(rate.burst), strikes: Bucket::full(rate.burst) }
+    }
+
+    pub(crate) fn check(&mut self, rate: Rate) -> Verdict {
+        if self.tokens.take(rate.per_second, rate.burst) {
+            Verdict::Allowed
+        } else if self.strikes.take(rate.per_second, rate.burst) {
+            Verdict::Refused
+        } else {
+            Verdict::Abusive
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +240,30 @@ mod tests {
         tokio::time::advance(std::time::Duration::from_millis(500)).await;
         assert!(bucket.take(2, 3));
         assert!(!bucket.take(2, 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limiter_refuses_over_the_rate_and_gives_up_on_persistent_abuse() {
+        let rate = Rate::new(10, 5);
+        let mut limiter = Limiter::new(rate);
+        assert!((0..5).all(|_| limiter.check(rate) == Verdict::Allowed));
+        // Five more are refused (the strikes), the next one is abuse.
+        assert!((0..5).all(|_| limiter.check(rate) == Verdict::Refused));
+        assert_eq!(limiter.check(rate), Verdict::Abusive);
+        // At the allowed rate, a client recovers: tokens and strikes refill.
+        let mut polite = Limiter::new(rate);
+        for _ in 0..100 {
+            tokio::time::advance(std::time::Duration::from_millis(100)).await;
+            assert_eq!(polite.check(rate), Verdict::Allowed);
+        }
+        // Twice the rate is refused half the time and never closed.
+        let mut eager = Limiter::new(rate);
+        let mut verdicts = Vec::new();
+        for _ in 0..200 {
+            tokio::time::advance(std::time::Duration::from_millis(50)).await;
+            verdicts.push(eager.check(rate));
+        }
+        assert!(!verdicts.contains(&Verdict::Abusive));
+        assert!(verdicts.contains(&Verdict::Refused));
     }
 }

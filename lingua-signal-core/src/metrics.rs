@@ -18,6 +18,7 @@ pub struct Metrics {
     pub(crate) expired: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) messages: AtomicU64,
+    pub(crate) rate_limited: AtomicU64,
 }
 
 /// A point-in-time copy of [`Metrics`].
@@ -52,6 +53,9 @@ pub struct MetricsSnapshot {
     /// Application messages sent to rooms, by members or the server
     /// (counter).
     pub messages: u64,
+    /// Connections and peers closed for staying over a rate limit
+    /// (counter).
+    pub rate_limited: u64,
 }
 
 impl Metrics {
@@ -73,6 +77,7 @@ impl Metrics {
             expired: get(&self.expired),
             dropped: get(&self.dropped),
             messages: get(&self.messages),
+            rate_limited: get(&self.rate_limited),
         }
     }
 }

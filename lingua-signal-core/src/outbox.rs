@@ -27,6 +27,9 @@ pub enum CloseReason {
     Superseded,
     /// The hub was shut down.
     Shutdown,
+    /// The client kept going over a rate limit (joins, application messages
+    /// or relayed PeerJS messages) after being refused.
+    RateLimited,
 }
 
 impl CloseReason {
@@ -38,6 +41,7 @@ impl CloseReason {
             Self::IdleTimeout => "idle timeout",
             Self::Superseded => "replaced by a newer connection",
             Self::Shutdown => "server shutting down",
+            Self::RateLimited => "too many requests",
         }
     }
 }

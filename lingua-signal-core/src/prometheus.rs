@@ -22,6 +22,7 @@
 //! | `lingua_signal_expired_total` | counter | EXPIRE notices sent |
 //! | `lingua_signal_dropped_total` | counter | relay messages dropped |
 //! | `lingua_signal_messages_total` | counter | application messages sent to rooms |
+//! | `lingua_signal_rate_limited_total` | counter | connections and peers closed for staying over a rate limit |
 //!
 //! # Example
 //!
@@ -134,7 +135,7 @@ fn gauges(m: &MetricsSnapshot) -> [Row; 4] {
     ]
 }
 
-fn counters(m: &MetricsSnapshot) -> [Row; 9] {
+fn counters(m: &MetricsSnapshot) -> [Row; 10] {
     [
         ("joins", "Joins accepted.", m.joins),
         ("refused", "Joins and registrations refused.", m.refused),
@@ -145,6 +146,7 @@ fn counters(m: &MetricsSnapshot) -> [Row; 9] {
         ("expired", "EXPIRE notices sent.", m.expired),
         ("dropped", "Relay messages dropped.", m.dropped),
         ("messages", "Application messages sent to rooms.", m.messages),
+        ("rate_limited", "Connections and peers closed for staying over a rate limit.", m.rate_limited),
     ]
 }
 

@@ -16,7 +16,7 @@ use crate::{
     CloseReason, ConnId, Event, Identity, Inbox, PeerId, RoomId,
     env::Env,
     event::{Activity, RoomEvent},
-    message::{Bucket, Data, MessageError},
+    message::{Data, Limiter, MessageError, Verdict},
     metrics::{Metrics, inc},
     outbox::{Mark, Outbox, Push, pair},
 };
@@ -56,6 +56,16 @@ pub enum JoinError {
     /// code is the wire code.
     #[error("{0}")]
     Denied(crate::Denied),
+    /// The connection asked to join too often
+    /// ([`Config::join_rate_limit`](crate::Config::join_rate_limit)).
+    #[error("too many joins; slow down")]
+    RateLimited,
+    /// The hub verifies user ids ([`HubBuilder::verify_user_ids`](crate::HubBuilder::verify_user_ids))
+    /// and this user id is not a PeerJS id that this client registered.
+    #[error(
+        "user id {0} is not a PeerJS id registered by this client: open the PeerJS peer on this server first, from the same browser"
+    )]
+    UserIdNotProven(PeerId),
 }
 
 impl JoinError {
@@ -70,6 +80,8 @@ impl JoinError {
             Self::ServerFull { .. } => "server-full",
             Self::Closed => "closed",
             Self::Denied(denied) => denied.code(),
+            Self::RateLimited => "rate-limited",
+            Self::UserIdNotProven(_) => "user-id-not-proven",
         }
     }
 }
@@ -98,8 +110,9 @@ struct Conn {
     outbox: Outbox<Event>,
     joined: Vec<(RoomId, PeerId)>,
     identity: Identity,
-    /// Application messages it may still send (the rate limit).
-    bucket: Bucket,
+    /// The rate limits of its application messages and joins.
+    messages: Limiter,
+    joins: Limiter,
 }
 
 #[derive(Debug, Default)]
@@ -136,8 +149,9 @@ impl RoomState {
         self.next_id += 1;
         let id = ConnId(self.next_id);
         let (outbox, inbox) = pair(env.config.outbound());
-        let bucket = Bucket::full(env.config.message_burst());
-        self.conns.insert(id, Conn { outbox, joined: Vec::new(), identity, bucket });
+        let messages = Limiter::new(env.config.app_message_rate());
+        let joins = Limiter::new(env.config.join_rate());
+        self.conns.insert(id, Conn { outbox, joined: Vec::new(), identity, messages, joins });
         self.gauges(env.metrics);
         (id, inbox)
     }
@@ -171,6 +185,26 @@ impl RoomState {
             }
             Push::Gone => false,
         });
+    }
+
+    /// Counts a join request of `id` against its rate limit; a connection
+    /// that keeps going over it is closed.
+    pub(crate) fn limit_join(&mut self, env: &Env<'_>, id: ConnId) -> Result<(), JoinError> {
+        let conn = self.conns.get_mut(&id).ok_or(JoinError::Closed)?;
+        match conn.joins.check(env.config.join_rate()) {
+            Verdict::Allowed => Ok(()),
+            Verdict::Refused => Err(JoinError::RateLimited),
+            Verdict::Abusive => {
+                self.close_abusive(env, id);
+                Err(JoinError::RateLimited)
+            }
+        }
+    }
+
+    fn close_abusive(&mut self, env: &Env<'_>, id: ConnId) {
+        inc(&env.metrics.rate_limited);
+        tracing::warn!(conn = %id, "closing connection: persistently over its rate limit");
+        self.disconnect(env, id, Some(CloseReason::RateLimited));
     }
 
     pub(crate) fn join(
@@ -314,8 +348,13 @@ impl RoomState {
         if data.len() > config.app_message_bytes() {
             return Err(MessageError::TooLarge { len: data.len(), max: config.app_message_bytes() });
         }
-        if !conn.bucket.take(config.message_rate(), config.message_burst()) {
-            return Err(MessageError::RateLimited);
+        match conn.messages.check(config.app_message_rate()) {
+            Verdict::Allowed => {}
+            Verdict::Refused => return Err(MessageError::RateLimited),
+            Verdict::Abusive => {
+                self.close_abusive(env, id);
+                return Err(MessageError::RateLimited);
+            }
         }
         let event = Event::Message { room: room.clone(), from: Some(user.clone()), data };
         inc(&env.metrics.messages);

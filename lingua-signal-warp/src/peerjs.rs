@@ -39,6 +39,9 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
     let upgrade = route(server.clone(), |r| r == Route::WebSocket).and(warp::ws());
     upgrade.and(warp::query::<Vec<(String, String)>>()).and(crate::connect_request("peerjs")).map(
         move |_: Route, ws: Ws, query: Vec<(String, String)>, request| {
+            if let Some(refused) = server.refuse_origin(&request) {
+                return respond(refused.status, Some(refused), Vec::new());
+            }
             crate::spawn_sweeper(server.hub());
             let server = server.clone();
             let params = PeerParams::from_pairs(query);

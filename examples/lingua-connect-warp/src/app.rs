@@ -4,7 +4,7 @@
 use std::io;
 
 use lingua_connect::{Farewell, Options, Running, serve, tls};
-use lingua_signal_warp::{Config, Hub, Signaling};
+use lingua_signal_warp::{Hub, Signaling};
 use warp::{filters::BoxedFilter, reply::Response};
 
 use crate::routes;
@@ -21,13 +21,11 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the filters on a new hub (`--max-room-size` is its
-    /// `max_members_per_room`).
+    /// Builds the filters on the hub of [`Options::hub`].
     #[must_use]
     pub fn new(options: &Options) -> Self {
-        let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
         let signaling =
-            Signaling::builder().config(config).rooms_path("/rooms").peerjs(options.peerjs_options()).build();
+            Signaling::builder().hub(options.hub()).rooms_path("/rooms").peerjs(options.peerjs_options()).build();
         let routes = routes::app(&signaling, options);
         let peerjs_only = signaling.peerjs_at("/");
         Self { routes, peerjs_only, hub: signaling.hub().clone() }

@@ -44,14 +44,15 @@ pub fn app(signaling: &Signaling, options: &Options) -> BoxedFilter<(Response,)>
         .and(warp::path!("assets" / String))
         .and(if_none_match())
         .map(|name: String, tag: Option<HeaderValue>| assets::respond(&name, tag.as_ref()));
-    let socket_io = get_or_head()
-        .and(socket_io_client_path())
-        .and(if_none_match())
-        .map(|tag: Option<HeaderValue>| assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref()));
-    let room = get_or_head()
-        .and(path::param::<String>())
-        .and(path::end())
-        .map(move |room: String| pages::room_page(&room, &page));
+    let socket_io =
+        get_or_head().and(socket_io_client_path()).and(if_none_match()).and(warp::header::headers_cloned()).map(
+            |tag: Option<HeaderValue>, headers: HeaderMap| {
+                pages::with_client_cookie(assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref()), &headers)
+            },
+        );
+    let room = get_or_head().and(path::param::<String>()).and(path::end()).and(warp::header::headers_cloned()).map(
+        move |room: String, headers: HeaderMap| pages::with_client_cookie(pages::room_page(&room, &page), &headers),
+    );
     let not_found = warp::any().map(pages::not_found_page);
     new_room
         .or(healthz)

@@ -13,7 +13,7 @@ use axum::{
     routing::get,
 };
 use bytes::Bytes;
-use lingua_signal_axum::{Config, Signaling};
+use lingua_signal_axum::Signaling;
 
 use crate::{
     Options, assets,
@@ -49,8 +49,7 @@ impl App {
     /// Builds the routers.
     #[must_use]
     pub fn new(options: &Options) -> Self {
-        let config = Config::default().max_members_per_room(usize::from(options.max_room_size));
-        let signaling = Signaling::builder().config(config).peerjs(options.peerjs_options()).build();
+        let signaling = Signaling::builder().hub(options.hub()).peerjs(options.peerjs_options()).build();
         let page = Arc::new(PageConfig::new(options, Transport::SocketIo));
         let hub = signaling.hub().clone();
         let router = Router::new()
@@ -83,9 +82,9 @@ impl Farewell for App {
     }
 }
 
-/// `GET /{room}`.
-async fn room(Path(room): Path<String>, State(config): State<Arc<PageConfig>>) -> Response {
-    axum_response(pages::room_page(&room, &config))
+/// `GET /{room}`, giving the browser its client cookie.
+async fn room(Path(room): Path<String>, State(config): State<Arc<PageConfig>>, headers: HeaderMap) -> Response {
+    axum_response(pages::with_client_cookie(pages::room_page(&room, &config), &headers))
 }
 
 fn asset(name: &str, headers: &HeaderMap) -> Response {
@@ -100,7 +99,10 @@ fn axum_response(response: http::Response<Bytes>) -> Response {
 /// (and `.min.js`) is the client library, as the Node server serves it.
 async fn socket_io_client_js(request: Request, next: Next) -> Response {
     if request.method() == http::Method::GET && assets::SOCKET_IO_CLIENT_PATHS.contains(&request.uri().path()) {
-        return asset(assets::SOCKET_IO_CLIENT, request.headers());
+        // A page of the Node original loads it before it connects: the
+        // client cookie set here goes with its Socket.IO and PeerJS sockets.
+        let script = assets::respond(assets::SOCKET_IO_CLIENT, request.headers().get(header::IF_NONE_MATCH));
+        return axum_response(pages::with_client_cookie(script, request.headers()));
     }
     next.run(request).await
 }

@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
+use lingua_signal_core::{Config, Hub, OriginError, Origins, Ownership, Rate};
 
 /// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
 /// PeerJS-compatible server, all on one port.
@@ -53,6 +54,34 @@ pub struct Options {
     /// Most participants per room (2 for a one-to-one lesson).
     #[arg(long, env = "LINGUA_MAX_ROOM_SIZE", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_room_size: u16,
+
+    /// Accept any user id in join-room, as the Node original does. By
+    /// default a user id must be a PeerJS id that the same browser
+    /// registered on this server (its client cookie or PeerJS token shows
+    /// it); turn this on for pages that use another PeerJS server and for
+    /// load generators that announce made-up ids.
+    #[arg(long, env = "LINGUA_TRUST_CLIENT_IDS")]
+    pub trust_client_ids: bool,
+
+    /// Also accept websockets and PeerJS requests from pages of this origin
+    /// (scheme://host[:port]); repeat for several, or "*" for any. Pages of
+    /// the server's own origin are always accepted.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", env = "LINGUA_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
+    pub allow_origins: Vec<String>,
+
+    /// Joins one connection may ask for, as PER_SECOND/BURST.
+    #[arg(long, env = "LINGUA_JOIN_RATE", default_value = "2/10", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub join_rate: Rate,
+
+    /// Chat and other room messages one connection may send, as
+    /// PER_SECOND/BURST.
+    #[arg(long, env = "LINGUA_MESSAGE_RATE", default_value = "10/20", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub message_rate: Rate,
+
+    /// PeerJS messages (offers, answers, candidates) one peer may have
+    /// relayed, as PER_SECOND/BURST.
+    #[arg(long, env = "LINGUA_RELAY_RATE", default_value = "100/400", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub relay_rate: Rate,
 }
 
 impl Options {
@@ -65,6 +94,37 @@ impl Options {
             .path(crate::PEERJS_PATH)
             .key(self.peerjs_key.clone())
             .allow_discovery(self.peerjs_discovery)
+    }
+
+    /// The hub both apps serve: room size and rate limits from the flags,
+    /// pages of the same origin (and `--allow-origin`) only, and user ids
+    /// verified against the PeerJS registrations unless
+    /// `--trust-client-ids`.
+    /// An `--allow-origin` that is not an origin (the flag parser refuses
+    /// those) is left out, with a warning.
+    #[must_use]
+    pub fn hub(&self) -> Hub {
+        let config = Config::default()
+            .max_members_per_room(usize::from(self.max_room_size))
+            .join_rate_limit(self.join_rate.per_second(), self.join_rate.burst())
+            .message_rate_limit(self.message_rate.per_second(), self.message_rate.burst())
+            .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst());
+        let mut origins = Origins::same_origin();
+        for origin in &self.allow_origins {
+            if origin == "*" {
+                origins = Origins::any();
+                break;
+            }
+            origins = match origins.clone().allow(origin) {
+                Ok(more) => more,
+                Err(error) => {
+                    tracing::warn!(%error, "--allow-origin left out");
+                    origins
+                }
+            };
+        }
+        let builder = Hub::builder().config(config).origins(origins);
+        if self.trust_client_ids { builder } else { builder.verify_user_ids(Ownership::default()) }.build()
     }
 
     /// The defaults, as if run without flags, listening on `addr`.
@@ -87,6 +147,30 @@ fn ice_url(url: &str) -> Result<String, String> {
     Ok(url.to_owned())
 }
 
+/// Accepts `*` or an origin, `scheme://host[:port]`.
+fn origin(text: &str) -> Result<String, OriginError> {
+    if text != "*" {
+        Origins::none().allow(text)?;
+    }
+    Ok(text.to_owned())
+}
+
+/// Parses `PER_SECOND/BURST` (or `PER_SECOND`, with a burst of twice that).
+fn rate(text: &str) -> Result<Rate, String> {
+    let number = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("{text:?} is not PER_SECOND/BURST, e.g. 2/10"));
+    let (per_second, burst) = match text.split_once('/') {
+        Some((rate, burst)) => (number(rate)?, number(burst)?),
+        None => {
+            let rate = number(text)?;
+            (rate, rate.saturating_mul(2))
+        }
+    };
+    if burst == 0 {
+        return Err(format!("{text:?}: the burst must be at least 1"));
+    }
+    Ok(Rate::new(per_second, burst))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +185,23 @@ mod tests {
         }
         let refused = Options::try_parse_from(["lingua-connect", "--ice-server", "example.org"]).unwrap_err();
         assert!(refused.to_string().contains("not a stun:"), "{refused}");
+    }
+
+    #[test]
+    fn rates_and_origins_are_checked() {
+        assert_eq!(rate("2/10"), Ok(Rate::new(2, 10)));
+        assert_eq!(rate("5"), Ok(Rate::new(5, 10)));
+        for bad in ["", "x", "2/", "/3", "2/0", "-1/3"] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
+        let defaults = Options::on(([127, 0, 0, 1], 0).into());
+        assert_eq!((defaults.join_rate, defaults.relay_rate), (Rate::new(2, 10), Rate::new(100, 400)));
+        let refused = Options::try_parse_from(["lingua-connect", "--allow-origin", "example.org"]).unwrap_err();
+        assert!(refused.to_string().contains("not an origin"), "{refused}");
+        let listed = Options::try_parse_from(["lingua-connect", "--allow-origin", "https://a.example,*"]).unwrap();
+        assert!(listed.hub().origins().allows(Some("http://elsewhere.example"), None));
+        let hub = defaults.hub();
+        assert!(hub.ownership().is_some(), "user ids are verified by default");
+        assert!(!hub.origins().allows(Some("http://elsewhere.example"), Some("127.0.0.1:3000")));
     }
 }

@@ -148,6 +148,25 @@ pub fn room_page(room: &str, config: &PageConfig) -> Response<Bytes> {
     render("room.html", context! { config => json }, StatusCode::OK)
 }
 
+/// `response` with a `Set-Cookie` for the client cookie
+/// ([`lingua_signal_core::CLIENT_COOKIE`]) when the request (`headers`)
+/// has none: the proof, sent with the browser's Socket.IO or raw websocket
+/// and its PeerJS websocket alike, that both belong to one client.
+#[must_use]
+pub fn with_client_cookie(mut response: Response<Bytes>, headers: &http::HeaderMap) -> Response<Bytes> {
+    let name = lingua_signal_core::CLIENT_COOKIE;
+    let has_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim().split_once('=').is_some_and(|(n, v)| n == name && !v.is_empty()));
+    if !has_cookie && let Ok(value) = HeaderValue::from_str(&lingua_signal_core::client_cookie(name)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 /// Any other path: the 404 page, with a link to a new room and nothing of
 /// the request in it.
 #[must_use]

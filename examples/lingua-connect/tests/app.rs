@@ -9,6 +9,7 @@ use lingua_connect::{App, Options, Running, start};
 use lingua_signal_testing::{
     app::{self as page, fixture, https_exchange},
     http::get,
+    peerjs::PeerClient,
     sio::Sio,
 };
 use serde_json::json;
@@ -55,13 +56,30 @@ async fn socket_io_js_is_served_beside_the_socket_io_endpoint() {
     assert!(handshake.text().starts_with("0{\"sid\":"), "{}", handshake.text());
 }
 
+/// What a browser on a page of the Node original does before it joins: it
+/// loads `/socket.io/socket.io.js` (and gets the client cookie with it),
+/// then registers its PeerJS peer `id`, with that cookie. Returns the
+/// `Cookie` header and the open PeerJS socket.
+async fn browser(app: &Running<App>, id: &str) -> (String, PeerClient) {
+    let script = get(app.addr, "/socket.io/socket.io.js", &[]).await;
+    let set_cookie = script.header("set-cookie").expect("the script sets the client cookie");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let url = format!("ws://{}/peerjs/peerjs?key=peerjs&id={id}&token=tok-{id}&version=1.5.5", app.addr);
+    let mut peer = PeerClient::connect_with(&url, &[("cookie", &cookie)]).await.unwrap();
+    peer.expect_open().await;
+    (cookie, peer)
+}
+
 #[tokio::test]
 async fn a_node_original_client_meets_others_in_a_room() {
     let app = app(&[]).await;
     let url = app.url();
+    let (cookie_a, _peer_a) = browser(&app, "peer-a").await;
+    let (cookie_b, _peer_b) = browser(&app, "peer-b").await;
     let mut sio = Sio::start().await.unwrap();
-    sio.connected("a", &url, json!({})).await.unwrap();
-    sio.connected("b", &url, json!({})).await.unwrap();
+    sio.connected("a", &url, json!({"extraHeaders": {"cookie": cookie_a}})).await.unwrap();
+    sio.connected("b", &url, json!({"extraHeaders": {"cookie": cookie_b}})).await.unwrap();
     sio.emit("a", "join-room", json!(["room-1", "peer-a"]), None).await.unwrap();
     // Joins go through the same socket in order; the ack shows a is in.
     let ack = sio.request("b", "join-room", json!(["room-1", "peer-b"]), 1).await.unwrap();
@@ -74,7 +92,7 @@ async fn a_node_original_client_meets_others_in_a_room() {
 
 #[tokio::test]
 async fn max_room_size_refuses_a_third_participant() {
-    let app = app(&["--max-room-size", "2"]).await;
+    let app = app(&["--max-room-size", "2", "--trust-client-ids"]).await;
     let url = app.url();
     let mut sio = Sio::start().await.unwrap();
     for (c, user) in [("a", "pa"), ("b", "pb"), ("c", "pc")] {
@@ -162,5 +180,107 @@ async fn shutdown_tells_clients_and_stops_listening() {
     assert_eq!(report["reason"], "io server disconnect");
     assert_eq!(peer.expect_closed().await, Some(1001));
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+    sio.exit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_user_id_must_be_the_joining_clients_own_peerjs_id() {
+    let app = app(&[]).await;
+    let url = app.url();
+    let (cookie, _peer) = browser(&app, "alice").await;
+    let mut sio = Sio::start().await.unwrap();
+    // A stranger, without alice's cookie or PeerJS token, cannot take her
+    // id, nor announce a peer that never registered.
+    sio.connected("stranger", &url, json!({})).await.unwrap();
+    for user in ["alice", "ghost"] {
+        let ack = sio.request("stranger", "join-room", json!(["room-1", user]), 1).await.unwrap();
+        assert_eq!(ack[0]["ok"], false, "{user}");
+        assert_eq!(ack[0]["error"]["code"], "user-id-not-proven", "{user}");
+        assert!(ack[0]["error"]["message"].as_str().unwrap().contains("not a PeerJS id registered by this client"));
+    }
+    // Another browser's cookie does not prove alice's id either.
+    let (other_cookie, _other_peer) = browser(&app, "bob").await;
+    sio.connected("bob", &url, json!({"extraHeaders": {"cookie": other_cookie}})).await.unwrap();
+    let ack = sio.request("bob", "join-room", json!(["room-1", "alice"]), 1).await.unwrap();
+    assert_eq!(ack[0]["error"]["code"], "user-id-not-proven");
+    // Her own browser joins; so does a program that shows her PeerJS token.
+    sio.connected("alice", &url, json!({"extraHeaders": {"cookie": cookie}})).await.unwrap();
+    let ack = sio.request("alice", "join-room", json!(["room-1", "alice"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": []})]);
+    sio.connected("program", &url, json!({"auth": {"peerToken": "tok-bob"}})).await.unwrap();
+    let ack = sio.request("program", "join-room", json!(["room-1", "bob"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": ["alice"]})]);
+    sio.next_event("alice", "user-connected", json!(["bob"])).await.unwrap();
+    // The refused joins told nobody anything.
+    sio.expect_none("alice", Duration::from_millis(200)).await.unwrap();
+    sio.exit().await.unwrap();
+}
+
+#[tokio::test]
+async fn trust_client_ids_accepts_any_user_id() {
+    let app = app(&["--trust-client-ids"]).await;
+    let mut sio = Sio::start().await.unwrap();
+    sio.connected("a", &app.url(), json!({})).await.unwrap();
+    let ack = sio.request("a", "join-room", json!(["room-1", "anyone"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": []})]);
+    sio.exit().await.unwrap();
+}
+
+#[tokio::test]
+async fn pages_of_other_origins_get_403_and_the_own_origin_gets_in() {
+    let app = app(&["--allow-origin", "https://lessons.example"]).await;
+    let own = format!("http://{}", app.addr);
+    let sio_path = "/socket.io/?EIO=4&transport=polling";
+    for (origin, status) in [
+        (None, 200),
+        (Some(own.as_str()), 200),
+        (Some("https://lessons.example"), 200),
+        (Some("https://evil.example"), 403),
+        (Some("null"), 403),
+    ] {
+        let headers: Vec<(&str, &str)> = origin.map(|o| vec![("origin", o)]).unwrap_or_default();
+        let handshake = get(app.addr, sio_path, &headers).await;
+        assert_eq!(handshake.status.as_u16(), status, "Socket.IO from {origin:?}");
+        let id = get(app.addr, "/peerjs/peerjs/id", &headers).await;
+        assert_eq!(id.status.as_u16(), status, "PeerJS id from {origin:?}");
+        let url = format!("ws://{}/peerjs/peerjs?key=peerjs&id=p{status}&token=t", app.addr);
+        let upgrade = PeerClient::connect_with(&url, &headers).await;
+        assert_eq!(upgrade.is_ok(), status == 200, "PeerJS websocket from {origin:?}");
+    }
+    let refused = get(app.addr, sio_path, &[("origin", "https://evil.example")]).await;
+    assert!(refused.text().contains("origin-not-allowed"), "{}", refused.text());
+    // The Socket.IO websocket upgrade itself is refused too.
+    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", app.addr);
+    assert!(PeerClient::connect_with(&url, &[("origin", "https://evil.example")]).await.is_err());
+    assert!(PeerClient::connect_with(&url, &[("origin", own.as_str())]).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_join_flood_is_refused_then_disconnected_and_others_carry_on() {
+    let app = app(&["--trust-client-ids", "--join-rate", "1/3"]).await;
+    let url = app.url();
+    let mut sio = Sio::start().await.unwrap();
+    sio.connected("calm", &url, json!({})).await.unwrap();
+    sio.connected("flood", &url, json!({})).await.unwrap();
+    let ack = sio.request("calm", "join-room", json!(["room-1", "calm"]), 1).await.unwrap();
+    assert_eq!(ack[0]["ok"], true);
+    let mut codes = Vec::new();
+    for n in 0..8 {
+        match sio.request("flood", "join-room", json!([format!("r{n}"), "flood"]), n + 1).await {
+            Ok(ack) => codes.push(ack[0]["error"]["code"].as_str().unwrap_or("ok").to_owned()),
+            Err(_) => break,
+        }
+    }
+    // Three within the burst, then refusals with a clear code...
+    assert_eq!(&codes[..3], ["ok", "ok", "ok"], "{codes:?}");
+    assert!(codes[3..].iter().all(|c| c == "rate-limited"), "{codes:?}");
+    assert!(codes.len() < 8, "a persistent flood is closed: {codes:?}");
+    // ...then the flooding socket is disconnected by the server.
+    sio.expect("flood", |r| r["type"] == "disconnect", Duration::from_secs(3)).await.unwrap();
+    // The calm client carries on.
+    sio.connected("late", &url, json!({})).await.unwrap();
+    let ack = sio.request("late", "join-room", json!(["room-1", "late"]), 1).await.unwrap();
+    assert_eq!(ack[0]["ok"], true);
+    sio.next_event("calm", "user-connected", json!(["late"])).await.unwrap();
     sio.exit().await.unwrap();
 }

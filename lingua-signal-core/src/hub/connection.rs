@@ -1,5 +1,7 @@
 //! [`Connection`]: one client's handle on the rooms of a [`Hub`].
 
+use std::sync::Arc;
+
 use crate::{
     ConnId, ConnectRequest, Denied, Event, Hub, Identity, Inbox, JoinError, LeaveError, Mark, PeerId, RoomEvent,
     RoomId,
@@ -30,10 +32,36 @@ impl Hub {
     ///
     /// The host's [`Denied`]: refuse the connection with its code and reason.
     pub async fn authorize(&self, request: &ConnectRequest) -> Result<Identity, Denied> {
-        let result = self.authorizer().connect(request).await;
+        let result = match self.origins().check(request) {
+            Ok(()) => self.authorizer().connect(request).await,
+            Err(denied) => Err(denied),
+        };
+        match result {
+            Ok(mut identity) => {
+                identity.proof = self.ownership().map(|o| Arc::new(o.proof(request)));
+                Ok(identity)
+            }
+            Err(denied) => {
+                inc(&self.metrics().refused);
+                tracing::debug!(transport = request.transport(), code = denied.code(), %denied, "connection refused");
+                Err(denied)
+            }
+        }
+    }
+
+    /// Checks the request's `Origin` against [`Hub::origins`], counting a
+    /// refusal. Adapters call it before they upgrade a websocket or answer
+    /// a PeerJS HTTP request, to answer 403; [`Hub::authorize`] checks it
+    /// too.
+    ///
+    /// # Errors
+    ///
+    /// [`Denied`] with code `origin-not-allowed`.
+    pub fn check_origin(&self, request: &ConnectRequest) -> Result<(), Denied> {
+        let result = self.origins().check(request);
         if let Err(denied) = &result {
             inc(&self.metrics().refused);
-            tracing::debug!(transport = request.transport(), code = denied.code(), %denied, "connection refused");
+            tracing::debug!(transport = request.transport(), %denied, "origin refused");
         }
         result
     }
@@ -119,6 +147,9 @@ impl Connection {
     /// [`JoinError::Denied`] when the host refused (nothing changed), or as
     /// [`Connection::join`].
     pub async fn join_authorized(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        // Count the request before the host's hook runs, so a flood of joins
+        // never reaches it.
+        self.limit_join()?;
         match self.hub.authorizer().join(&self.identity, room, user).await {
             Ok(grant) => self.join_within(room, user, grant.capacity()),
             Err(denied) => {
@@ -191,7 +222,28 @@ impl Connection {
     ///
     /// As [`Connection::join`].
     pub fn join_marked(&self, room: &RoomId, user: &PeerId) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        self.limit_join()?;
         self.join_within(room, user, None)
+    }
+
+    fn limit_join(&self) -> Result<(), JoinError> {
+        let result = self.hub.with_rooms(|rooms, env| rooms.limit_join(env, self.id));
+        if let Err(error) = &result {
+            inc(&self.hub.metrics().refused);
+            tracing::debug!(conn = %self.id, %error, "join refused");
+        }
+        result
+    }
+
+    /// Whether this connection may use `user`: always, unless the hub
+    /// verifies user ids; then `user` must be a PeerJS id its client
+    /// registered.
+    fn proven(&self, user: &PeerId) -> bool {
+        if self.hub.ownership().is_none() {
+            return true;
+        }
+        let Some(proof) = &self.identity.proof else { return false };
+        self.hub.lock_peers().is_owned_by(user, proof)
     }
 
     fn join_within(
@@ -200,6 +252,11 @@ impl Connection {
         user: &PeerId,
         capacity: Option<usize>,
     ) -> Result<(Vec<PeerId>, Mark), JoinError> {
+        if !self.proven(user) {
+            inc(&self.hub.metrics().refused);
+            tracing::debug!(conn = %self.id, %room, %user, "join refused: user id not proven");
+            return Err(JoinError::UserIdNotProven(user.clone()));
+        }
         let result = self.hub.with_rooms(|rooms, env| {
             let users = rooms.join(env, self.id, room, user, capacity)?;
             Ok((users, rooms.mark(self.id)))

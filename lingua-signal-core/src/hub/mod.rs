@@ -20,7 +20,8 @@ pub use connection::Connection;
 pub use peer::PeerSession;
 
 use crate::{
-    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, env::Env, relay::PeerState, rooms::RoomState,
+    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, Origins, Ownership, env::Env, relay::PeerState,
+    rooms::RoomState,
 };
 
 /// The shared state of one signaling server: rooms, the peer relay, limits,
@@ -36,6 +37,8 @@ struct Inner {
     metrics: Metrics,
     backplane: Box<dyn Backplane>,
     authorizer: Hook,
+    origins: Origins,
+    ownership: Option<Ownership>,
     rooms: Mutex<RoomState>,
     peers: Mutex<PeerState>,
     sweeper_taken: AtomicBool,
@@ -68,6 +71,19 @@ impl Hub {
 
     fn authorizer(&self) -> &dyn Authorizer {
         &*self.inner.authorizer.0
+    }
+
+    /// The origins whose pages may connect ([`HubBuilder::origins`]).
+    #[must_use]
+    pub fn origins(&self) -> &Origins {
+        &self.inner.origins
+    }
+
+    /// How joins prove their user ids, when they must
+    /// ([`HubBuilder::verify_user_ids`]).
+    #[must_use]
+    pub fn ownership(&self) -> Option<&Ownership> {
+        self.inner.ownership.as_ref()
     }
 
     /// The limits and timers this hub runs with.
@@ -162,11 +178,19 @@ pub struct HubBuilder {
     config: Config,
     backplane: Box<dyn Backplane>,
     authorizer: Box<dyn Authorizer>,
+    origins: Origins,
+    ownership: Option<Ownership>,
 }
 
 impl Default for HubBuilder {
     fn default() -> Self {
-        Self { config: Config::default(), backplane: Box::new(LocalBackplane), authorizer: Box::new(AllowAll) }
+        Self {
+            config: Config::default(),
+            backplane: Box::new(LocalBackplane),
+            authorizer: Box::new(AllowAll),
+            origins: Origins::any(),
+            ownership: None,
+        }
     }
 }
 
@@ -175,6 +199,8 @@ impl std::fmt::Debug for HubBuilder {
         f.debug_struct("HubBuilder")
             .field("config", &self.config)
             .field("backplane", &self.backplane)
+            .field("origins", &self.origins)
+            .field("ownership", &self.ownership)
             .finish_non_exhaustive()
     }
 }
@@ -203,6 +229,26 @@ impl HubBuilder {
         self
     }
 
+    /// The pages allowed to open websockets and call the PeerJS HTTP
+    /// endpoints. Default [`Origins::any`]; a server with pages of its own
+    /// wants [`Origins::same_origin`].
+    #[must_use]
+    pub fn origins(mut self, origins: Origins) -> Self {
+        self.origins = origins;
+        self
+    }
+
+    /// Refuse joins whose user id is not a PeerJS id registered, on this
+    /// hub, by the same client, as `ownership` proves it
+    /// ([`JoinError::UserIdNotProven`](crate::JoinError::UserIdNotProven)).
+    /// Default off: user ids are trusted, as in the Node original (right for
+    /// pages that use another PeerJS server).
+    #[must_use]
+    pub fn verify_user_ids(mut self, ownership: Ownership) -> Self {
+        self.ownership = Some(ownership);
+        self
+    }
+
     /// The hub.
     #[must_use]
     pub fn build(self) -> Hub {
@@ -211,6 +257,8 @@ impl HubBuilder {
             metrics: Metrics::default(),
             backplane: self.backplane,
             authorizer: Hook(self.authorizer),
+            origins: self.origins,
+            ownership: self.ownership,
             rooms: Mutex::new(RoomState::default()),
             peers: Mutex::new(PeerState::default()),
             sweeper_taken: AtomicBool::new(false),

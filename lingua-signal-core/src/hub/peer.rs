@@ -1,10 +1,12 @@
 //! [`PeerSession`]: one registered PeerJS peer's handle on the relay of a
 //! [`Hub`], and the hub's relay operations.
 
+use std::sync::Arc;
+
 use serde_json::value::RawValue;
 
 use crate::{
-    Hub, Inbox, PeerId,
+    Hub, Identity, Inbox, PeerId,
     frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame},
     metrics::inc,
     relay::{AdmitError, PeerParams, RegisterError, Session},
@@ -39,7 +41,16 @@ impl Hub {
     /// [`RegisterError::ServerFull`] at the peer limit,
     /// [`RegisterError::BadToken`] for an empty or oversized token.
     pub fn register(&self, id: &PeerId, token: &str) -> Result<(PeerSession, Inbox<ServerFrame>), RegisterError> {
-        match self.with_peers(|peers, env| peers.register(env, id, token)) {
+        self.register_owned(id, token, None)
+    }
+
+    fn register_owned(
+        &self,
+        id: &PeerId,
+        token: &str,
+        cookie: Option<Arc<str>>,
+    ) -> Result<(PeerSession, Inbox<ServerFrame>), RegisterError> {
+        match self.with_peers(|peers, env| peers.register(env, id, token, cookie)) {
             Ok((session, inbox)) => {
                 tracing::debug!(peer = %id, "registered");
                 Ok((PeerSession { hub: self.clone(), id: id.clone(), session }, inbox))
@@ -62,6 +73,25 @@ impl Hub {
     pub fn admit(&self, params: PeerParams, key: &str) -> Result<(PeerSession, Inbox<ServerFrame>), AdmitError> {
         let (id, token) = params.check(key)?;
         Ok(self.register(&id, &token)?)
+    }
+
+    /// [`Hub::admit`] for a websocket that [`Hub::authorize`] found to be
+    /// `identity`: when the hub verifies user ids, the registration keeps
+    /// the client cookie the upgrade carried, so that the same client's
+    /// rooms connection may join under this id.
+    ///
+    /// # Errors
+    ///
+    /// As [`Hub::admit`].
+    pub fn admit_as(
+        &self,
+        params: PeerParams,
+        key: &str,
+        identity: &Identity,
+    ) -> Result<(PeerSession, Inbox<ServerFrame>), AdmitError> {
+        let (id, token) = params.check(key)?;
+        let cookie = identity.proof.as_ref().and_then(|proof| proof.cookie.clone());
+        Ok(self.register_owned(&id, &token, cookie)?)
     }
 
     /// Hands a message that arrived from another node to its destination

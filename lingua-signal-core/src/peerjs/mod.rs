@@ -90,8 +90,12 @@ impl PeerJsServer {
     /// served only to requests the hub's [`Authorizer`](crate::Authorizer)
     /// admits (a refusal is 403 with `"{code}: {reason}"`); a fresh id
     /// reveals nothing and is never refused, as the stock client fetches it
-    /// with nothing but its cookies.
+    /// with nothing but its cookies. Every route answers 403 to a page whose
+    /// `Origin` the hub does not accept ([`Hub::origins`]).
     pub async fn respond(&self, route: Route, request: &ConnectRequest) -> Option<Reply> {
+        if let Some(refused) = self.refuse_origin(request) {
+            return Some(refused);
+        }
         if route == Route::Peers
             && self.options().discovery()
             && let Err(denied) = self.hub().authorize(request).await
@@ -100,5 +104,15 @@ impl PeerJsServer {
             return Some(Reply { status: 403, content_type: "text/plain; charset=utf-8", body });
         }
         Reply::to(route, self.hub(), self.options())
+    }
+
+    /// The 403 reply for a request (an HTTP call or a websocket upgrade)
+    /// from a page whose `Origin` the hub does not accept, if it is one.
+    /// Adapters check upgrades with it before they accept them.
+    #[must_use]
+    pub fn refuse_origin(&self, request: &ConnectRequest) -> Option<Reply> {
+        let denied = self.hub().check_origin(request).err()?;
+        let body = format!("{}: {}", denied.code(), denied.reason());
+        Some(Reply { status: 403, content_type: "text/plain; charset=utf-8", body })
     }
 }

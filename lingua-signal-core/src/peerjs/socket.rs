@@ -139,7 +139,7 @@ impl PeerJsServer {
     {
         let grace = self.options().grace();
         let admitted = match self.hub().authorize(&request).await {
-            Ok(_identity) => self.hub().admit(params, self.options().key_str()).map_err(|e| e.to_json()),
+            Ok(identity) => self.hub().admit_as(params, self.options().key_str(), &identity).map_err(|e| e.to_json()),
             Err(denied) => Err(error_frame(&format!("{}: {}", denied.code(), denied.reason()))),
         };
         match admitted {
@@ -242,10 +242,15 @@ async fn next_ping(pings: &mut Option<Interval>) {
     }
 }
 
-/// The close frame when the hub ends a peer: 1001 on shutdown, else 1000
-/// with the reason (the stock client treats every close alike).
+/// The close frame when the hub ends a peer: 1001 on shutdown, 1008 (policy)
+/// when it kept going over its rate limit, else 1000 with the reason (the
+/// stock client treats every close alike).
 fn hub_close(reason: Option<CloseReason>) -> CloseFrame {
-    let code = if reason == Some(CloseReason::Shutdown) { 1001 } else { 1000 };
+    let code = match reason {
+        Some(CloseReason::Shutdown) => 1001,
+        Some(CloseReason::RateLimited) => 1008,
+        _ => 1000,
+    };
     CloseFrame { code, reason: Cow::Borrowed(reason.map_or("closed", CloseReason::as_str)) }
 }
 

@@ -20,6 +20,8 @@ use crate::frame::{ClientFrame, Message, MessageKind, ServerFrame};
 use crate::{
     CloseReason, Inbox, PeerId,
     env::Env,
+    identity::Proof,
+    message::{Limiter, Verdict},
     metrics::{Metrics, inc},
     outbox::{Outbox, Push, pair},
 };
@@ -64,9 +66,14 @@ pub fn error_frame(msg: &str) -> String {
 #[derive(Debug)]
 struct Peer {
     token: Arc<str>,
+    /// The client cookie its websocket carried, when the hub verifies user
+    /// ids.
+    cookie: Option<Arc<str>>,
     session: u64,
     outbox: Outbox<ServerFrame>,
     last_seen: Instant,
+    /// The rate limit of its relayed messages.
+    relays: Limiter,
 }
 
 #[derive(Debug)]
@@ -213,6 +220,7 @@ impl PeerState {
         env: &Env<'_>,
         id: &PeerId,
         token: &str,
+        cookie: Option<Arc<str>>,
     ) -> Result<(Session, Inbox<ServerFrame>), RegisterError> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(RegisterError::BadToken);
@@ -236,7 +244,8 @@ impl PeerState {
                 inc(&env.metrics.relayed);
             }
         }
-        let peer = Peer { token: Arc::from(token), session, outbox, last_seen: Instant::now() };
+        let relays = Limiter::new(env.config.relay_rate());
+        let peer = Peer { token: Arc::from(token), cookie, session, outbox, last_seen: Instant::now(), relays };
         self.peers.insert(id.clone(), peer);
         self.gauges(env.metrics);
         Ok((session, inbox))
@@ -256,14 +265,35 @@ impl PeerState {
         self.is_current(id, session)
     }
 
+    /// Whether `id` is registered by the client that showed `proof`: the
+    /// same PeerJS token, or the same client cookie.
+    pub(crate) fn is_owned_by(&self, id: &PeerId, proof: &Proof) -> bool {
+        let Some(peer) = self.peers.get(id) else { return false };
+        let same = |a: Option<&Arc<str>>, b: Option<&Arc<str>>| a.zip(b).is_some_and(|(a, b)| a == b);
+        same(proof.token.as_ref(), Some(&peer.token)) || same(proof.cookie.as_ref(), peer.cookie.as_ref())
+    }
+
     /// Acts on one parsed frame from `src`'s `session`: a sign of life, and a
     /// message to route for relayed types. Frames of a superseded session
     /// change nothing.
     pub(crate) fn receive(&mut self, env: &Env<'_>, src: &PeerId, session: Session, frame: ClientFrame) {
         let Some(peer) = self.peers.get_mut(src).filter(|p| p.session == session) else { return };
         peer.last_seen = Instant::now();
-        if let ClientFrame::Relay { kind, dst, payload } = frame {
-            self.route(env, Message { kind, src: src.clone(), dst, payload });
+        let ClientFrame::Relay { kind, dst, payload } = frame else { return };
+        match peer.relays.check(env.config.relay_rate()) {
+            Verdict::Allowed => self.route(env, Message { kind, src: src.clone(), dst, payload }),
+            Verdict::Refused => {
+                // Not delivered: the sender hears so as for any message that
+                // cannot reach its destination.
+                inc(&env.metrics.dropped);
+                self.expire_to(src, &dst, env.metrics);
+            }
+            Verdict::Abusive => {
+                inc(&env.metrics.dropped);
+                inc(&env.metrics.rate_limited);
+                tracing::warn!(peer = %src, "closing peer: persistently over its relay rate limit");
+                self.remove(src, Some(CloseReason::RateLimited), env.metrics);
+            }
         }
     }
 

@@ -35,7 +35,30 @@ impl PeerClient {
     ///
     /// The handshake's error, e.g. an HTTP status other than 101.
     pub async fn connect(url: &str) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        Self::connect_with(url, &[]).await
+    }
+
+    /// Connects to a full `ws://` URL with extra request headers (`Cookie`,
+    /// `Origin`, …), as a browser's upgrade would carry them.
+    ///
+    /// # Errors
+    ///
+    /// The handshake's error, e.g. an HTTP status other than 101.
+    pub async fn connect_with(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::{
+            client::IntoClientRequest,
+            http::{self, HeaderName, HeaderValue},
+        };
+        let mut request = url.into_client_request()?;
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(http::Error::from)?;
+            let value = HeaderValue::from_str(value).map_err(http::Error::from)?;
+            request.headers_mut().append(name, value);
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Self { ws })
     }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures::future;
-use lingua_signal_core::Hub;
+use lingua_signal_core::{ConnectRequest, Hub};
 use warp::{Filter, Reply, filters::BoxedFilter, path::FullPath, reply::Response, ws::Ws};
 
 use crate::protocol::{RequestError, SUPPORTED_VERSIONS};
@@ -42,7 +42,11 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
         .and(warp::ws())
         .and(warp::query::<Vec<(String, String)>>())
         .and(crate::connect_request("websocket"))
-        .map(move |ws: Ws, query: Vec<(String, String)>, request| {
+        .map(move |ws: Ws, query: Vec<(String, String)>, request: ConnectRequest| {
+            if let Err(denied) = hub.check_origin(&request) {
+                let body = format!("{}: {}", denied.code(), denied.reason());
+                return warp::reply::with_status(body, warp::http::StatusCode::FORBIDDEN).into_response();
+            }
             crate::spawn_sweeper(&hub);
             let (hub, settings, version) = (hub.clone(), settings.clone(), negotiate(&query));
             let max = settings.max_message_bytes;

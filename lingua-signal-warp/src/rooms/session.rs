@@ -225,6 +225,7 @@ fn hub_closed(reason: Option<CloseReason>) -> End {
     match reason {
         Some(CloseReason::SlowConsumer) => End::Close(1013, "outbound queue full"),
         Some(CloseReason::Shutdown) => End::Close(1001, "server shutting down"),
+        Some(CloseReason::RateLimited) => End::Close(1008, "too many requests"),
         _ => End::Close(1011, "internal error"),
     }
 }
