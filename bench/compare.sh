@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n 20000
 
+# The load generator announces made-up user ids and goes as fast as it can;
+# the Node original has no limits either.
+LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
 cargo build --release --locked -q -p lingua-connect -p lingua-connect-warp -p loadgen
 (cd bench/node-original && npm ci --no-audit --no-fund --silent)
 
@@ -15,8 +18,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 declare -A start=(
   [node]="env PORT=3995 node bench/node-original/server.mjs"
-  [axum]="target/release/lingua-connect --addr 127.0.0.1:3996 --max-room-size 1000"
-  [warp]="target/release/lingua-connect-warp --addr 127.0.0.1:3997 --max-room-size 1000"
+  [axum]="target/release/lingua-connect --addr 127.0.0.1:3996 $LOAD_FLAGS"
+  [warp]="target/release/lingua-connect-warp --addr 127.0.0.1:3997 $LOAD_FLAGS"
 )
 declare -A port=([node]=3995 [axum]=3996 [warp]=3997)
 

@@ -170,7 +170,7 @@ mod tests {
             assert!(text.contains(&format!("# TYPE lingua_signal_{name} counter\n")), "{text}");
             assert_eq!(sample(&text, &format!("lingua_signal_{name}_total")), Some(0), "{text}");
         }
-        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 13, "{text}");
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 14, "{text}");
         assert!(text.ends_with("\n# EOF\n"), "{text}");
     }
 

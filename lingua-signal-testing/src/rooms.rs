@@ -30,7 +30,22 @@ pub struct RoomsClient {
 impl RoomsClient {
     /// Connects to `url` (`ws://…`); panics if the upgrade fails.
     pub async fn connect(url: &str) -> Self {
-        let (ws, _) = timeout(WAIT, connect_async(url)).await.expect("connect timed out").expect("connect failed");
+        Self::connect_with(url, &[]).await
+    }
+
+    /// Connects to `url` with extra upgrade headers (`Cookie`, `Origin`,
+    /// …), as a browser sends them; panics if the upgrade fails.
+    pub async fn connect_with(url: &str, headers: &[(&str, &str)]) -> Self {
+        use tokio_tungstenite::tungstenite::{
+            client::IntoClientRequest,
+            http::{HeaderName, HeaderValue},
+        };
+        let mut request = url.into_client_request().expect("a ws:// URL");
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
+            request.headers_mut().append(name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        let (ws, _) = timeout(WAIT, connect_async(request)).await.expect("connect timed out").expect("connect failed");
         Self { ws, next_id: 0 }
     }
 

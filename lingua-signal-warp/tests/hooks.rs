@@ -8,10 +8,11 @@ use std::time::Duration;
 use lingua_signal_core::Data;
 use lingua_signal_testing::{
     gate::{BANNED, Gate, TOKEN},
-    rooms::{RoomsClient, user_connected},
+    rooms::{RoomsClient, user_connected, user_disconnected},
 };
 use lingua_signal_warp::{Config, Hub, Signaling};
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
 
 /// A gated server ([`Gate`]); returns its rooms URL (without query) and hub.
 async fn serve(config: Config) -> (String, Hub) {
@@ -106,21 +107,37 @@ async fn non_members_oversized_messages_and_floods_are_refused_and_deliver_nothi
     let big = json!({"type": "message", "room": "r", "data": "x".repeat(2000)});
     assert_eq!(a.refused(big).await, "message-too-large");
     assert_eq!(a.refused(json!({"type": "message", "room": "r"})).await, "bad-frame");
-    // A burst of 5, then 1 per second: of 20 quick requests the first 5
-    // pass, and at most one more per second the loop takes; the rest are
-    // refused and reach nobody.
+    // A burst of 5, then 1 per second: the first 5 of a quick flood pass;
+    // the next are refused with a clear code and reach nobody; one that
+    // keeps flooding past as many refusals is closed with 1008.
     let mut passed = Vec::new();
-    for n in 0..20 {
-        let reply = a.request(json!({"type": "message", "room": "r", "data": n})).await;
-        match reply["type"].as_str() {
-            Some("sent") => passed.push(n),
-            _ => assert_eq!(reply["code"], "rate-limited", "{reply}"),
+    let mut refused = 0;
+    let close = loop {
+        let n = passed.len() + refused;
+        assert!(n < 30, "a persistent flood was never closed");
+        a.send_json(&json!({"type": "message", "room": "r", "data": n, "id": n})).await;
+        match a.next_message().await {
+            Message::Text(text) => {
+                let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+                match reply["type"].as_str() {
+                    Some("sent") => passed.push(n),
+                    _ => {
+                        assert_eq!(reply["code"], "rate-limited", "{reply}");
+                        refused += 1;
+                    }
+                }
+            }
+            Message::Close(frame) => break frame.map(|f| u16::from(f.code)),
+            other => panic!("unexpected {other:?}"),
         }
-    }
+    };
     assert_eq!(passed[..5], [0, 1, 2, 3, 4]);
-    assert!(passed.len() < 20, "nothing was limited: {passed:?}");
+    assert!(refused >= 4, "refused {refused}, passed {passed:?}");
+    assert_eq!(close, Some(1008));
     for n in passed {
         assert_eq!(b.recv().await, json!({"type": "message", "room": "r", "from": "a", "data": n}));
     }
+    // The closed member left; the room carries on.
+    assert_eq!(b.recv().await, user_disconnected("r", "a"));
     b.assert_silent(Duration::from_millis(200)).await;
 }

@@ -11,7 +11,7 @@ use lingua_connect_warp::{App, Options, Running, start};
 use lingua_signal_testing::{
     app::{self as page, fixture, https_exchange, tls_connect},
     http::get,
-    peerjs::Target,
+    peerjs::{PeerClient, Target},
     rooms::{RoomsClient, WAIT, user_connected, user_disconnected},
 };
 use serde_json::json;
@@ -61,8 +61,24 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn raw_websocket_clients_meet_in_a_room_at_rooms() {
     let app = app(&[]).await;
-    let mut a = RoomsClient::connect(&rooms_url(&app)).await;
-    let mut b = RoomsClient::connect(&rooms_url(&app)).await;
+    // A browser: the room page gives it its client cookie, which goes with
+    // its PeerJS websocket and its rooms websocket.
+    let page = get(app.addr, "/room-1", &[]).await;
+    let cookie = page.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let peer_a = format!("ws://{}/peerjs/peerjs?key=peerjs&id=peer-a&token=ta", app.addr);
+    let mut _peer_a = PeerClient::connect_with(&peer_a, &[("cookie", &cookie)]).await.unwrap();
+    _peer_a.expect_open().await;
+    let mut a = RoomsClient::connect_with(&rooms_url(&app), &[("cookie", &cookie)]).await;
+    // A program: it shows the token its PeerJS client registered with.
+    let _peer_b = Target::new(app.addr, "/peerjs", "peerjs").open("peer-b").await;
+    let mut b = RoomsClient::connect(&format!("{}&peer_token=token-peer-b", rooms_url(&app))).await;
+    // Neither may use the other's id, nor one nobody registered.
+    let mut stranger = RoomsClient::connect(&rooms_url(&app)).await;
+    for user in ["peer-a", "peer-b", "ghost"] {
+        let code = stranger.refused(json!({"type": "join", "room": "room-1", "user": user})).await;
+        assert_eq!(code, "user-id-not-proven", "{user}");
+    }
+    assert_eq!(b.refused(json!({"type": "join", "room": "room-1", "user": "peer-a"})).await, "user-id-not-proven");
     assert_eq!(a.join("room-1", "peer-a").await, Vec::<String>::new());
     assert_eq!(b.join("room-1", "peer-b").await, ["peer-a"]);
     assert_eq!(a.recv().await, user_connected("room-1", "peer-b"));
@@ -72,7 +88,7 @@ async fn raw_websocket_clients_meet_in_a_room_at_rooms() {
 
 #[tokio::test]
 async fn max_room_size_refuses_a_third_participant() {
-    let app = app(&["--max-room-size", "2"]).await;
+    let app = app(&["--max-room-size", "2", "--trust-client-ids"]).await;
     let mut clients = Vec::new();
     for user in ["pa", "pb"] {
         let mut client = RoomsClient::connect(&rooms_url(&app)).await;
@@ -113,7 +129,8 @@ async fn peerjs_discovery_follows_the_flag() {
 #[tokio::test]
 async fn https_serves_the_pages_and_the_rooms_websocket() {
     let (cert, key) = (fixture("cert.pem"), fixture("key.pem"));
-    let app = app(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]).await;
+    let app =
+        app(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap(), "--trust-client-ids"]).await;
     assert!(app.url().starts_with("https://"));
     let request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     let response = https_exchange(app.addr, &cert, request).await;
@@ -150,7 +167,7 @@ async fn a_missing_certificate_is_a_clear_error() {
 
 #[tokio::test]
 async fn shutdown_closes_websockets_with_1001_and_stops_listening() {
-    let app = app(&[]).await;
+    let app = app(&["--trust-client-ids"]).await;
     let addr = app.addr;
     let mut member = RoomsClient::connect(&rooms_url(&app)).await;
     member.join("room-1", "alice").await;
@@ -159,4 +176,32 @@ async fn shutdown_closes_websockets_with_1001_and_stops_listening() {
     assert_eq!(member.closed().await, (1001, "server shutting down".to_owned()));
     assert_eq!(peer.expect_closed().await, Some(1001));
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+}
+
+#[tokio::test]
+async fn pages_of_other_origins_get_403_on_the_rooms_and_peerjs_websockets() {
+    let app = app(&[]).await;
+    let own = format!("http://{}", app.addr);
+    let peer = format!("ws://{}/peerjs/peerjs?key=peerjs&id=p1&token=t", app.addr);
+    for (origin, allowed) in [(own.as_str(), true), ("https://evil.example", false)] {
+        let headers = [("origin", origin)];
+        let rooms = tokio_tungstenite::connect_async({
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let mut request = rooms_url(&app).into_client_request().unwrap();
+            request.headers_mut().insert("origin", origin.parse().unwrap());
+            request
+        })
+        .await;
+        match rooms {
+            Ok(_) => assert!(allowed, "rooms websocket from {origin}"),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert!(!allowed, "rooms websocket from {origin}");
+                assert_eq!(response.status(), 403);
+            }
+            Err(other) => panic!("{other}"),
+        }
+        assert_eq!(PeerClient::connect_with(&peer, &headers).await.is_ok(), allowed, "PeerJS from {origin}");
+        let id = get(app.addr, "/peerjs/peerjs/id", &headers).await;
+        assert_eq!(id.status.as_u16() == 200, allowed, "PeerJS id from {origin}");
+    }
 }

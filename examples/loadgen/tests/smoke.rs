@@ -11,13 +11,21 @@ use clap::Parser;
 use lingua_connect_warp::{App, Options, Running, start};
 use loadgen::{Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
 
+/// A load generator announces made-up user ids and goes as fast as it can:
+/// the servers run as `bench/compare.sh` starts them.
+const LOAD_FLAGS: &[&str] =
+    &["--trust-client-ids", "--join-rate", "1000000/1000000", "--relay-rate", "1000000/1000000"];
+
 async fn server() -> Running<App> {
-    start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"])).await.unwrap()
+    start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"].iter().chain(LOAD_FLAGS)))
+        .await
+        .unwrap()
 }
 
 /// lingua-connect: rooms over Socket.IO.
 async fn sio_server() -> lingua_connect::Running<lingua_connect::App> {
-    lingua_connect::start(&lingua_connect::Options::on(([127, 0, 0, 1], 0).into())).await.unwrap()
+    let argv = ["lingua-connect", "--addr", "127.0.0.1:0"].iter().chain(LOAD_FLAGS);
+    lingua_connect::start(&lingua_connect::Options::parse_from(argv)).await.unwrap()
 }
 
 fn fanout(url: String) -> FanoutArgs {
