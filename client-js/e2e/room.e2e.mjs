@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { messageScenarios } from './messages.mjs';
+import { originalPageScenario } from './original.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, 'artifacts');
@@ -91,6 +92,7 @@ async function main() {
     await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
+    await scenario('a page written for the Node original joins on the default flags (its PeerJS id is proven by the client cookie)', () => originalPageScenario({ openPage, closePage, waitFor, ok })(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
     }

@@ -25,7 +25,7 @@ mod suite_timers;
 
 use std::{net::SocketAddr, time::Duration};
 
-use lingua_signal_core::{Config, Hub, peerjs::PeerJsOptions};
+use lingua_signal_core::{Config, Hub, Origins, peerjs::PeerJsOptions};
 use serde_json::{Value, json};
 
 pub use client::{FRAME_WAIT, Frame, PeerClient};
@@ -189,6 +189,23 @@ impl ServerSpec {
         Self { hub, options: standard_options().allow_discovery(true) }
     }
 
+    /// [`ServerSpec::standard`] with a relay rate limit of
+    /// [`THROTTLED_BURST`] messages and no refill, so a test knows exactly
+    /// which message is the first one over it.
+    #[must_use]
+    pub fn throttled() -> Self {
+        Self::with(suite_config().relay_rate_limit(0, THROTTLED_BURST), standard_options())
+    }
+
+    /// [`ServerSpec::standard`] on a hub that accepts pages of its own
+    /// origin and of [`LISTED_ORIGIN`] only.
+    #[must_use]
+    pub fn same_origin() -> Self {
+        let origins = Origins::same_origin().allow(LISTED_ORIGIN).unwrap_or_else(|_| Origins::same_origin());
+        let hub = Hub::builder().config(suite_config()).origins(origins).build();
+        Self { hub, options: standard_options() }
+    }
+
     /// Every PeerJS option at its default (`/peerjs`, key `peerjs`), with
     /// the suite's hub configuration.
     #[must_use]
@@ -215,6 +232,9 @@ fn standard_options() -> PeerJsOptions {
 
 /// The one origin [`ServerSpec::cors_list`] echoes.
 pub const LISTED_ORIGIN: &str = "http://good:3000";
+
+/// The relay burst of [`ServerSpec::throttled`].
+pub const THROTTLED_BURST: u32 = 5;
 
 /// The close grace of [`ServerSpec::short_grace`].
 pub const SHORT_GRACE: Duration = Duration::from_millis(400);
@@ -318,6 +338,8 @@ macro_rules! peerjs_suite {
             broken_framing_closes_with_1002 => standard,
             oversized_frame_is_not_read_on => standard,
             unanswered_close_is_dropped_after_the_grace => short_grace,
+            a_relay_flood_gets_expire_then_1008_and_others_carry_on => throttled,
+            pages_of_other_origins_get_403_and_listed_ones_get_in => same_origin,
         );
     };
     (@tests $start:path; $($name:ident => $spec:ident),* $(,)?) => {

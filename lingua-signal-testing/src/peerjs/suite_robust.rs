@@ -3,7 +3,10 @@
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Frame, Target, message, relayed, suite_config, suite_relay::open_eventually, suite_relay::sync};
+use super::{
+    Frame, LISTED_ORIGIN, PeerClient, THROTTLED_BURST, Target, message, relayed, suite_config,
+    suite_relay::open_eventually, suite_relay::sync,
+};
 
 /// Not-JSON, non-object JSON, wrong field types, bad destinations, invalid
 /// UTF-8 in a binary frame and deep nesting are ignored: no ERROR back,
@@ -64,4 +67,58 @@ pub async fn oversized_frame_closes_only_that_socket(t: &Target) {
     c.send_json(&message("CANDIDATE", "b", json!(2))).await;
     assert_eq!(b.expect_json().await, relayed("CANDIDATE", "c", "b", json!(2)));
     open_eventually(t, "a", "another-token").await;
+}
+
+/// Over the relay rate limit, a message is not relayed and its sender gets
+/// EXPIRE for that destination; a sender that keeps going past as many
+/// refusals is closed with 1008 (policy). Other peers carry on. Spec:
+/// throttled (a burst of [`THROTTLED_BURST`], no refill).
+pub async fn a_relay_flood_gets_expire_then_1008_and_others_carry_on(t: &Target) {
+    let mut a = t.open("a").await;
+    let mut b = t.open("b").await;
+    let burst = THROTTLED_BURST as usize;
+    // The burst, as many refusals (the strikes), and one more.
+    for n in 0..=2 * burst {
+        a.send_json(&message("OFFER", "b", json!(n))).await;
+    }
+    for n in 0..burst {
+        assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!(n)));
+    }
+    for _ in 0..burst {
+        assert_eq!(a.expect_json().await, json!({"type": "EXPIRE", "src": "b", "dst": "a"}));
+    }
+    assert_eq!(a.next_frame().await, Frame::Closed(Some(1008)));
+    b.assert_no_frame_within(super::suite_relay::QUIET).await;
+    // The id is free again, and the others relay as before.
+    let mut c = t.open("c").await;
+    c.send_json(&message("ANSWER", "b", json!("hi"))).await;
+    assert_eq!(b.expect_json().await, relayed("ANSWER", "c", "b", json!("hi")));
+    drop(open_eventually(t, "a", "token-a").await);
+}
+
+/// A page of an origin the hub does not accept gets 403 on the HTTP routes
+/// and on the websocket upgrade; its own origin, a listed one and programs
+/// (no `Origin`) get in. Spec: same_origin.
+pub async fn pages_of_other_origins_get_403_and_listed_ones_get_in(t: &Target) {
+    let own = format!("http://{}", t.addr);
+    for (origin, allowed) in
+        [(None, true), (Some(own.as_str()), true), (Some(LISTED_ORIGIN), true), (Some("http://evil.example"), false)]
+    {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+        let id = crate::http::get(t.addr, &t.http_path("peerjs/id"), &headers).await;
+        assert_eq!(id.status.as_u16(), if allowed { 200 } else { 403 }, "id from {origin:?}");
+        let url = t.ws_url(&format!("key={}&id=o{}&token=t", t.key, u8::from(allowed)));
+        let upgrade = PeerClient::connect_with(&url, &headers).await;
+        match upgrade {
+            Ok(mut client) => {
+                assert!(allowed, "websocket from {origin:?} was upgraded");
+                client.expect_open().await;
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert!(!allowed, "websocket from {origin:?}: {}", response.status());
+                assert_eq!(response.status(), 403);
+            }
+            Err(other) => panic!("websocket from {origin:?}: {other}"),
+        }
+    }
 }
