@@ -16,6 +16,16 @@ pub use origin::{OriginGate, RoomsLayer};
 pub use refusal::Refusal;
 pub use socketio::SocketIoMetrics;
 
+/// The client's address, when the server put it in the request's
+/// extensions: axum's `ConnectInfo<SocketAddr>`
+/// (`into_make_service_with_connect_info`) or a plain `SocketAddr` (as
+/// `lingua-signal-serve` does).
+fn remote_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    use std::net::SocketAddr;
+    let info = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0);
+    info.or_else(|| extensions.get::<SocketAddr>().copied()).map(|addr| addr.ip())
+}
+
 /// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
 /// per hub. Called from request handlers, which run inside a runtime, so
 /// that building needs none.

@@ -10,7 +10,7 @@ use axum::{
         rejection::QueryRejection,
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
     },
-    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -88,10 +88,11 @@ async fn upgrade(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    extensions: Extensions,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let request = connect_request(&method, &uri, &headers);
+    let request = connect_request(&method, &uri, &headers).remote(crate::remote_ip(&extensions));
     if let Some(refused) = server.refuse_origin(&request) {
         return reply(refused);
     }

@@ -112,7 +112,9 @@ fn connect_request(socket: &Socket, auth: &Option<Value>) -> ConnectRequest {
         Value::Str(text, _) => serde_json::from_str(text).ok(),
         Value::Bytes(_) => None,
     });
-    let mut request = ConnectRequest::new("socket.io", parts.method.as_str(), parts.uri.to_string()).auth(auth);
+    let mut request = ConnectRequest::new("socket.io", parts.method.as_str(), parts.uri.to_string())
+        .auth(auth)
+        .remote(crate::remote_ip(&parts.extensions));
     for (name, value) in &parts.headers {
         if let Ok(value) = value.to_str() {
             request = request.header(name.as_str(), value);

@@ -1,6 +1,6 @@
 //! The host's say over who connects and who joins: [`Authorizer`].
 
-use std::{borrow::Cow, fmt, future::Future, pin::Pin};
+use std::{borrow::Cow, fmt, future::Future, net::IpAddr, pin::Pin};
 
 use crate::{Identity, PeerId, RoomId};
 
@@ -17,6 +17,7 @@ pub struct ConnectRequest {
     uri: String,
     headers: Vec<(String, String)>,
     auth: Option<serde_json::Value>,
+    remote: Option<IpAddr>,
 }
 
 impl ConnectRequest {
@@ -33,6 +34,21 @@ impl ConnectRequest {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+
+    /// Sets the address of the client (the TCP peer), when the server knows
+    /// it.
+    #[must_use]
+    pub fn remote(mut self, remote: Option<IpAddr>) -> Self {
+        self.remote = remote;
+        self
+    }
+
+    /// The address of the client (the TCP peer: behind a reverse proxy,
+    /// the proxy), if the adapter knows it.
+    #[must_use]
+    pub fn remote_ip(&self) -> Option<IpAddr> {
+        self.remote
     }
 
     /// Sets the Socket.IO handshake's `auth` payload.

@@ -20,10 +20,20 @@ fn connect_request(
 ) -> impl warp::Filter<Extract = (lingua_signal_core::ConnectRequest,), Error = std::convert::Infallible> + Clone {
     use warp::Filter as _;
     let query = warp::query::raw().or(warp::any().map(String::new)).unify();
-    warp::method().and(warp::path::full()).and(query).and(warp::header::headers_cloned()).map(
-        move |method: warp::http::Method, path: warp::path::FullPath, query: String, headers: warp::http::HeaderMap| {
+    // The client's address: warp's own server reports it; a server that
+    // serves `warp::service` (as lingua-signal-serve does) puts it in the
+    // request's extensions.
+    let remote = warp::addr::remote()
+        .and(warp::ext::optional::<std::net::SocketAddr>())
+        .map(|warp: Option<std::net::SocketAddr>, ext: Option<std::net::SocketAddr>| warp.or(ext).map(|a| a.ip()));
+    warp::method().and(warp::path::full()).and(query).and(warp::header::headers_cloned()).and(remote).map(
+        move |method: warp::http::Method,
+              path: warp::path::FullPath,
+              query: String,
+              headers: warp::http::HeaderMap,
+              remote: Option<std::net::IpAddr>| {
             let uri = if query.is_empty() { path.as_str().to_owned() } else { format!("{}?{query}", path.as_str()) };
-            let request = lingua_signal_core::ConnectRequest::new(transport, method.as_str(), uri);
+            let request = lingua_signal_core::ConnectRequest::new(transport, method.as_str(), uri).remote(remote);
             let text_headers = headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
             text_headers.fold(request, |request, (name, value)| request.header(name, value))
         },

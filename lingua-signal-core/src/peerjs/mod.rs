@@ -28,7 +28,11 @@ mod http;
 mod options;
 mod socket;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 pub use cors::{Cors, Header};
 pub use http::{Reply, Route};
@@ -51,6 +55,28 @@ struct Shared {
     hub: Hub,
     options: PeerJsOptions,
     cors: Cors,
+    /// Sockets being served, per client address, for
+    /// [`PeerJsOptions::max_peers_per_ip`].
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// A socket counted against its address; uncounted when dropped.
+#[derive(Debug)]
+pub(crate) struct IpSlot {
+    server: PeerJsServer,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut counts = self.server.inner.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl PeerJsServer {
@@ -58,7 +84,7 @@ impl PeerJsServer {
     #[must_use]
     pub fn new(hub: Hub, options: PeerJsOptions) -> Self {
         let cors = Cors::new(options.origins());
-        Self { inner: Arc::new(Shared { hub, options, cors }) }
+        Self { inner: Arc::new(Shared { hub, options, cors, per_ip: Mutex::new(HashMap::new()) }) }
     }
 
     /// The hub.
@@ -77,6 +103,22 @@ impl PeerJsServer {
     #[must_use]
     pub fn cors(&self) -> &Cors {
         &self.inner.cors
+    }
+
+    /// Counts a socket from `request`'s address against
+    /// [`PeerJsOptions::max_peers_per_ip`]: `Ok(None)` when nothing is
+    /// counted (no address, exempt, no limit), `Ok(Some(slot))` while the
+    /// slot is held, `Err(())` when the address is at its limit.
+    pub(crate) fn take_ip_slot(&self, request: &ConnectRequest) -> Result<Option<IpSlot>, ()> {
+        let Some(ip) = request.remote_ip() else { return Ok(None) };
+        let Some(max) = self.options().peers_per_ip_for(ip) else { return Ok(None) };
+        let mut counts = self.inner.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max {
+            return Err(());
+        }
+        *n += 1;
+        Ok(Some(IpSlot { server: self.clone(), ip }))
     }
 
     /// The route of an absolute request path, if it is one of this server's.

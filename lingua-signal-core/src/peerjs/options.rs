@@ -24,6 +24,8 @@ pub struct PeerJsOptions {
     cors_origins: Option<Vec<String>>,
     ping_interval: Option<Duration>,
     close_grace: Duration,
+    peers_per_ip: Option<usize>,
+    limit_loopback: bool,
 }
 
 impl Default for PeerJsOptions {
@@ -35,11 +37,47 @@ impl Default for PeerJsOptions {
             cors_origins: None,
             ping_interval: Some(Duration::from_secs(25)),
             close_grace: Duration::from_secs(5),
+            peers_per_ip: Some(128),
+            limit_loopback: false,
         }
     }
 }
 
 impl PeerJsOptions {
+    /// Most peers registered at once from one client address (the TCP
+    /// peer the adapter reports in
+    /// [`ConnectRequest::remote_ip`](crate::ConnectRequest::remote_ip));
+    /// `None` for no limit. Default 128 (a school or office behind one NAT
+    /// address fits). Over it, the websocket gets an ERROR frame
+    /// `"Too many peers from this address"` and is closed. Loopback
+    /// addresses are exempt unless [`limit_loopback`](Self::limit_loopback),
+    /// so tests and load generators on one machine work; behind a reverse
+    /// proxy on the same machine every client is the proxy, so set `None`
+    /// there and limit at the proxy.
+    #[must_use]
+    pub fn max_peers_per_ip(mut self, max: Option<usize>) -> Self {
+        self.peers_per_ip = max.map(|n| n.max(1));
+        self
+    }
+
+    /// Applies [`max_peers_per_ip`](Self::max_peers_per_ip) to loopback
+    /// addresses too. Default `false`.
+    #[must_use]
+    pub fn limit_loopback(mut self, on: bool) -> Self {
+        self.limit_loopback = on;
+        self
+    }
+
+    /// See [`PeerJsOptions::max_peers_per_ip`]: the limit that applies to
+    /// `ip`, if any.
+    #[must_use]
+    pub fn peers_per_ip_for(&self, ip: std::net::IpAddr) -> Option<usize> {
+        if ip.is_loopback() && !self.limit_loopback {
+            return None;
+        }
+        self.peers_per_ip
+    }
+
     /// The mount path `P`, absolute (prefix included): the browser client's
     /// `path` option. Default `"/peerjs"`. A missing leading `/` is added and
     /// a trailing `/` is implied: `"peerjs"`, `"/peerjs"` and `"/peerjs/"`

@@ -98,6 +98,10 @@ impl ReadError {
     }
 }
 
+/// The ERROR frame's `msg` for a socket over
+/// [`PeerJsOptions::max_peers_per_ip`](super::PeerJsOptions::max_peers_per_ip).
+pub(crate) const TOO_MANY_FROM_ADDRESS: &str = "Too many peers from this address";
+
 /// How a registered connection ends.
 #[derive(Debug)]
 enum End {
@@ -138,10 +142,24 @@ impl PeerJsServer {
         S: Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage> + Unpin,
     {
         let grace = self.options().grace();
+        let slot = match self.take_ip_slot(&request) {
+            Ok(slot) => slot,
+            Err(()) => {
+                tracing::debug!(ip = ?request.remote_ip(), "refused: too many peers from this address");
+                crate::metrics::inc(&self.hub().metrics().refused);
+                let frame = error_frame(TOO_MANY_FROM_ADDRESS);
+                if socket.send(WsMessage::Text(frame)).await.is_ok() {
+                    finish(&mut socket, Some(None), grace).await;
+                }
+                return;
+            }
+        };
         let admitted = match self.hub().authorize(&request).await {
             Ok(identity) => self.hub().admit_as(params, self.options().key_str(), &identity).map_err(|e| e.to_json()),
             Err(denied) => Err(error_frame(&format!("{}: {}", denied.code(), denied.reason()))),
         };
+        // Held until this function returns: the socket's whole life.
+        let _slot = slot;
         match admitted {
             Ok((session, inbox)) => {
                 span.record("peer", session.id().as_str());
