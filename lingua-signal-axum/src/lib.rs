@@ -14,6 +14,13 @@ pub use lingua_signal_core::{
 pub use refusal::Refusal;
 pub use socketio::SocketIoMetrics;
 
+/// Not part of the API: the Socket.IO argument decoding, public only for the
+/// fuzz targets in `fuzz/` and their regression test.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::socketio::{Op, parse_event};
+}
+
 /// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
 /// per hub. Called from request handlers, which run inside a runtime, so
 /// that building needs none.
