@@ -2,6 +2,9 @@
 //! (`fuzz/fuzz_targets/rooms_protocol.rs` includes this file) and for the
 //! corpus replay in `tests/fuzz_corpus.rs`.
 
+// A failed check panics: that is how both libFuzzer and the test see it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use lingua_signal_warp::protocol::{Incoming, Outgoing, Request, RequestError};
 
 /// What the server does with one text frame of the rooms protocol, in
