@@ -26,6 +26,13 @@ fn remote_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
     info.or_else(|| extensions.get::<SocketAddr>().copied()).map(|addr| addr.ip())
 }
 
+/// Not part of the API: the Socket.IO argument decoding, public only for the
+/// fuzz targets in `fuzz/` and their regression test.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::socketio::{Op, parse_event};
+}
+
 /// Spawns the hub's sweeper (held-message expiry, the idle timeout) once
 /// per hub. Called from request handlers, which run inside a runtime, so
 /// that building needs none.

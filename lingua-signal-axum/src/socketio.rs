@@ -33,6 +33,7 @@ use tracing::{Instrument, Span};
 
 pub(crate) use metrics::Counters;
 pub use metrics::SocketIoMetrics;
+pub use request::{Op, parse_event};
 
 /// Requests a socket may have waiting for its task; past that it is
 /// flooding, and further requests are refused at once.

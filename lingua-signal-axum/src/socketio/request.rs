@@ -32,7 +32,7 @@ impl fmt::Debug for Job {
 
 /// What a request asks for (or why it cannot be done).
 #[derive(Debug)]
-pub(super) enum Op {
+pub enum Op {
     /// `join-room(roomId, userId)`.
     Join(RoomId, PeerId),
     /// `leave-room(roomId)`.
@@ -88,6 +88,22 @@ impl Request {
     fn bad_arguments(&self) -> Refusal {
         Refusal::BadArguments { event: self.event, expected: self.expected }
     }
+
+    /// The request the arguments make, `None` when they did not decode.
+    fn decide(&self, args: Option<&[Json]>) -> Result<Op, Refusal> {
+        args.and_then(self.parse).unwrap_or_else(|| Err(self.bad_arguments()))
+    }
+}
+
+/// Not part of the API: decodes `args`, the JSON array of arguments a
+/// client sent after the event name, as the handler of `event` does once
+/// socketioxide has read the packet (`None` when no handler takes `event`).
+/// Public only for the fuzz targets in `fuzz/` and their regression test.
+#[doc(hidden)]
+pub fn parse_event(event: &str, args: &str) -> Option<Result<Op, Refusal>> {
+    let request = REQUESTS.iter().find(|request| request.event == event)?;
+    let args = serde_json::from_str::<Args>(args).ok();
+    Some(request.decide(args.as_ref().map(|Args(args)| args.as_slice())))
 }
 
 impl MessageHandler<LocalAdapter, ()> for Request {
@@ -95,11 +111,11 @@ impl MessageHandler<LocalAdapter, ()> for Request {
         // No member: the socket is already disconnecting.
         let Some(member) = socket.extensions.get::<Arc<Member>>() else { return };
         let ack = ack_id.map(|_| ack_sender(&socket, &mut data, &ack_id));
-        let parsed = match TryData::<Args>::from_message_parts(&socket, &mut data, &ack_id) {
-            Ok(TryData(Ok(Args(args)))) => (self.parse)(&args),
+        let args = match TryData::<Args>::from_message_parts(&socket, &mut data, &ack_id) {
+            Ok(TryData(Ok(Args(args)))) => Some(args),
             _ => None,
         };
-        let op = parsed.unwrap_or_else(|| Err(self.bad_arguments())).unwrap_or_else(Op::Refused);
+        let op = self.decide(args.as_deref()).unwrap_or_else(Op::Refused);
         match member.jobs.try_send(Job { op, ack }) {
             Ok(()) => {}
             // More requests in flight than any client needs: refused at
