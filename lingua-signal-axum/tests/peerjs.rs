@@ -16,6 +16,8 @@ async fn start_server(spec: ServerSpec) -> SocketAddr {
     let app = Router::new().route("/hello", get(|| async { "hello" })).merge(signaling.router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // With the client's address, as a server that limits peers per address needs.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }

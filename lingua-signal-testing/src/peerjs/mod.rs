@@ -197,6 +197,13 @@ impl ServerSpec {
         Self::with(suite_config().relay_rate_limit(0, THROTTLED_BURST), standard_options())
     }
 
+    /// [`ServerSpec::standard`] with at most [`PEERS_PER_IP`] peers per
+    /// client address, loopback included.
+    #[must_use]
+    pub fn per_ip() -> Self {
+        Self::with(suite_config(), standard_options().max_peers_per_ip(Some(PEERS_PER_IP)).limit_loopback(true))
+    }
+
     /// [`ServerSpec::standard`] on a hub that accepts pages of its own
     /// origin and of [`LISTED_ORIGIN`] only.
     #[must_use]
@@ -232,6 +239,9 @@ fn standard_options() -> PeerJsOptions {
 
 /// The one origin [`ServerSpec::cors_list`] echoes.
 pub const LISTED_ORIGIN: &str = "http://good:3000";
+
+/// The per-address limit of [`ServerSpec::per_ip`].
+pub const PEERS_PER_IP: usize = 3;
 
 /// The relay burst of [`ServerSpec::throttled`].
 pub const THROTTLED_BURST: u32 = 5;
@@ -340,6 +350,8 @@ macro_rules! peerjs_suite {
             unanswered_close_is_dropped_after_the_grace => short_grace,
             a_relay_flood_gets_expire_then_1008_and_others_carry_on => throttled,
             pages_of_other_origins_get_403_and_listed_ones_get_in => same_origin,
+            peers_per_address_are_capped_and_freed_on_close => per_ip,
+            loopback_is_exempt_from_the_per_address_cap_by_default => standard,
         );
     };
     (@tests $start:path; $($name:ident => $spec:ident),* $(,)?) => {

@@ -4,7 +4,7 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
-    Frame, LISTED_ORIGIN, PeerClient, THROTTLED_BURST, Target, message, relayed, suite_config,
+    Frame, LISTED_ORIGIN, PEERS_PER_IP, PeerClient, THROTTLED_BURST, Target, error, message, relayed, suite_config,
     suite_relay::open_eventually, suite_relay::sync,
 };
 
@@ -121,4 +121,33 @@ pub async fn pages_of_other_origins_get_403_and_listed_ones_get_in(t: &Target) {
             Err(other) => panic!("websocket from {origin:?}: {other}"),
         }
     }
+}
+
+/// One client address holds at most [`PEERS_PER_IP`] peers: the next gets
+/// an ERROR frame and a close, the others are undisturbed, and a closed
+/// peer frees its slot. Spec: per_ip (loopback counted).
+pub async fn peers_per_address_are_capped_and_freed_on_close(t: &Target) {
+    let mut held = Vec::new();
+    for n in 0..PEERS_PER_IP {
+        held.push(t.open(&format!("p{n}")).await);
+    }
+    let mut over = t.connect_peer("over", "token-over").await;
+    assert_eq!(over.next_frame().await, Frame::Json(error("Too many peers from this address")));
+    assert_eq!(over.next_frame().await, Frame::Closed(None));
+    // The held peers still relay.
+    held[0].send_json(&message("OFFER", "p1", json!(1))).await;
+    assert_eq!(held[1].expect_json().await, relayed("OFFER", "p0", "p1", json!(1)));
+    held.pop().unwrap().close().await;
+    drop(open_eventually(t, "over", "token-over").await);
+}
+
+/// Without `limit_loopback`, clients on the server's own machine are not
+/// counted. Spec: standard (the default cap of 128; loopback exempt).
+pub async fn loopback_is_exempt_from_the_per_address_cap_by_default(t: &Target) {
+    assert_eq!(super::ServerSpec::standard().options.peers_per_ip_for([127, 0, 0, 1].into()), None);
+    let mut held = Vec::new();
+    for n in 0..20 {
+        held.push(t.open(&format!("l{n}")).await);
+    }
+    sync(&mut held[19], "l19").await;
 }
