@@ -47,7 +47,9 @@ export function originalPageScenario({ openPage, closePage, waitFor, ok }) {
 }
 
 // The old page: Socket.IO from the server, PeerJS from the server's assets,
-// camera first, then `join-room(ROOM_ID, peerId)` when the peer opens.
+// `join-room(ROOM_ID, peerId)` once the peer is open. Unlike the tutorial it
+// waits for the camera too (the tutorial's race, where a call can arrive
+// before its handler exists, is not what this test is about).
 function oldPageHtml(room) {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>original</title>
@@ -82,15 +84,27 @@ navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then((stream) 
     call.on('close', () => video.remove());
     calls[userId] = call;
   });
-  peer.on('open', (id) => {
-    // The original emits without an acknowledgement; this page only adds
-    // one to see a refusal, which the original would never notice.
-    socket.emit('join-room', ROOM_ID, id, (reply) => {
-      if (reply && reply.ok === false) window.refusals.push(reply.error);
-      else window.joined = true;
-    });
-  });
+  ready.media = true;
+  join();
 });
+peer.on('open', (id) => {
+  ready.id = id;
+  join();
+});
+// Once both the camera and the peer are ready (the page's media handlers
+// exist before anyone can call): join-room(ROOM_ID, peerId).
+const ready = { media: false, id: null };
+let sent = false;
+function join() {
+  if (sent || !ready.media || !ready.id) return;
+  sent = true;
+  // The original emits without an acknowledgement; this page only adds one
+  // to see a refusal, which the original would never notice.
+  socket.emit('join-room', ROOM_ID, ready.id, (reply) => {
+    if (reply && reply.ok === false) window.refusals.push(reply.error);
+    else window.joined = true;
+  });
+}
 socket.on('user-disconnected', (userId) => { if (calls[userId]) calls[userId].close(); });
 </script></body></html>`;
 }

@@ -47,7 +47,9 @@ const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
   // WebRTC between pages of one machine, without internet:
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  // (LocalNetworkAccessChecks: the page written for the Node original is
+  // handed to the browser by playwright, which leaves it no address space.)
+  '--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks',
   '--allow-loopback-in-peer-connection',
   '--no-sandbox',
   '--disable-gpu',
