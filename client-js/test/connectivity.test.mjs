@@ -81,7 +81,7 @@ test('the other side never calls again: it waits, and a missing call is a failur
   assert.deepEqual(states.at(-1), ['bob', 'failed', 'no-call'], 'the third failure in a row');
   const next = { id: 2 };
   c.attempt('bob', next);
-  assert.deepEqual(states.at(-1), ['bob', 'reconnecting', 'no-call']);
+  assert.deepEqual(states.at(-1), ['bob', 'failed', 'no-call'], 'a new attempt does not take "failed" back');
   c.connected('bob', next);
   assert.deepEqual(c.stateOf('bob'), { state: 'connected', reason: null, failures: 0 });
 });
@@ -92,13 +92,24 @@ test('a call that fails twice over (ICE failed, then closed) counts once; a stal
   const call = { id: 2 };
   c.expect('bob');
   c.attempt('bob', old);
-  c.attempt('bob', call);
+  c.connected('bob', old);
+  c.attempt('bob', call); // they re-joined: a new call replaces a working one
+  assert.equal(c.stateOf('bob').state, 'connecting');
   c.failed('bob', old, 'closed');
   assert.equal(c.stateOf('bob').failures, 0);
   c.failed('bob', call, 'ice-failed');
   c.failed('bob', call, 'closed');
   assert.equal(c.stateOf('bob').failures, 1);
   assert.equal(c.stateOf('bob').reason, 'ice-failed');
+});
+
+test('a call replaced by their retry before it connected counts as a failed attempt', () => {
+  const { c, states } = setup('zoe');
+  c.expect('bob');
+  for (let i = 1; i <= 3; i += 1) c.attempt('bob', { id: i });
+  assert.deepEqual(states.at(-1), ['bob', 'reconnecting', 'no-connection']);
+  c.attempt('bob', { id: 4 });
+  assert.deepEqual(c.stateOf('bob'), { state: 'failed', reason: 'no-connection', failures: 3 });
 });
 
 test('no candidates, or TURN refusing us, is "failed" at once; retries go on with growing delays', () => {

@@ -138,8 +138,14 @@ export class Connectivity {
       entry = newEntry(false);
       this.entries.set(peerId, entry);
     }
+    const previous = entry.call;
+    if (previous && previous !== call && entry.state !== 'connected' && entry.failedCall !== previous) {
+      // Replaced before it connected (their retry came first): that attempt failed.
+      entry.failures += 1;
+      entry.reason ??= 'no-connection';
+    }
     Object.assign(entry, { call, placed, failedCall: null, hint: null });
-    this.set(peerId, entry, entry.failures > 0 ? 'reconnecting' : 'connecting', entry.reason);
+    this.set(peerId, entry, this.stateAfterFailures(entry), entry.reason);
     this.arm(peerId, entry, this.connectTimeout, () => this.failed(peerId, call, 'timeout'));
   }
 
@@ -185,8 +191,7 @@ export class Connectivity {
     if (call) entry.failedCall = call;
     entry.failures += 1;
     const why = (call && entry.hint) || reason;
-    const hopeless = HOPELESS.has(why);
-    this.set(peerId, entry, hopeless || entry.failures >= this.failedAfter ? 'failed' : 'reconnecting', why);
+    this.set(peerId, entry, this.stateAfterFailures({ ...entry, reason: why }), why);
     const step = Math.min(entry.failures - 1, 10);
     if (this.decides(peerId)) {
       this.arm(peerId, entry, backoffDelay(step, this.backoff), () => {
@@ -199,6 +204,16 @@ export class Connectivity {
       const ceiling = Math.min(this.backoff.max, this.backoff.base * 2 ** step);
       this.arm(peerId, entry, ceiling + this.connectTimeout, () => this.failed(peerId, null, 'no-call'));
     }
+  }
+
+  /**
+   * 'connecting' before any failure, 'reconnecting' after some, 'failed'
+   * after `failedAfter` in a row or a hopeless one; a new attempt does not
+   * take 'failed' back (the words say we keep retrying).
+   */
+  stateAfterFailures(entry) {
+    if (entry.failures === 0) return 'connecting';
+    return entry.failures >= this.failedAfter || HOPELESS.has(entry.reason) ? 'failed' : 'reconnecting';
   }
 
   set(peerId, entry, state, reason) {
