@@ -56,6 +56,12 @@ async function relay(state) {
     h.ok((await R1.evaluate(() => window.linguaRoom.tiles.callOf(window.linguaRoom.tiles.peers()[0])?.connectionId)) !== callBefore), 20000);
   for (const [label, page] of [['R1', R1], ['R2', R2]]) await h.expectPlaying(page, 2, label, 30000);
   for (const [label, page] of [['R1', R1], ['R2', R2]]) await expectRelayed(page, label);
+  const used = await R2.evaluate(() => {
+    const room = window.linguaRoom;
+    return room.tiles.callOf(room.tiles.peers()[0]).peerConnection.getConfiguration().iceServers.map((s) => s.username);
+  });
+  const pageUsername = (await R2.evaluate(() => window.linguaRoom.config.iceServers))[0].username;
+  h.check(used[0] === fresh[0].username && used[0] !== pageUsername, `R2's new call uses ${used}, not the fetched ${fresh[0].username} (page: ${pageUsername})`);
   await R1.screenshot({ path: join(h.artifacts, 'relay.png') });
   for (const [label, page] of [['R1', R1], ['R2', R2]]) await h.closePage(label, page);
 }
