@@ -47,10 +47,14 @@ if [ -f client-js/package.json ]; then
 fi
 
 if [ -f client-js/e2e/room.e2e.mjs ]; then
-  step "browser end-to-end test (Chromium, fake camera)"
-  if [ ! -x /usr/bin/chromium ]; then
-    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
-    else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+  step "browser end-to-end test (Chromium, fake camera, coturn)"
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v turnserver >/dev/null || missing+=(coturn) # the TURN scenarios run a real coturn
+  if [ "${#missing[@]}" -gt 0 ]; then
+    # The e2e runs its own turnserver in the foreground, on free loopback ports.
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null; fi
   fi
   cargo build --locked -p lingua-connect -p lingua-connect-warp
   for app in lingua-connect lingua-connect-warp; do

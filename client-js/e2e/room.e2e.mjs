@@ -12,7 +12,11 @@
 //   --no-room-full     skip the scenario that starts a second server with
 //                      `--max-room-size 2` appended to the command
 //   --chromium <path>  default /usr/bin/chromium
+//   --turnserver <path>  coturn's turnserver for the TURN scenarios (default:
+//                      `turnserver` on the PATH; ./scripts/test.sh installs it)
 //   --verbose          print the pages' console output as it happens
+//   --only <text>      while working on the test: run only the scenarios whose
+//                      name contains <text> (some need the ones before them)
 //
 // Exit status 0 when every scenario passed. A screenshot of a room with three
 // participants goes to e2e/artifacts/room.png, one of the chat panel and the
@@ -26,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { messageScenarios } from './messages.mjs';
 import { originalPageScenario } from './original.mjs';
+import { lastTurnLog, turnScenarios } from './turn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, 'artifacts');
@@ -34,7 +39,9 @@ const { values: args } = parseArgs({
     server: { type: 'string' },
     'no-room-full': { type: 'boolean', default: false },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    turnserver: { type: 'string', default: 'turnserver' },
     verbose: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const serverCmd = args.server ?? process.env.LINGUA_SERVER_CMD;
@@ -95,6 +102,13 @@ async function main() {
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
     await scenario('a page written for the Node original joins on the default flags (its PeerJS id is proven by the client cookie)', () => originalPageScenario({ openPage, closePage, waitFor, ok })(state));
+    const turn = turnScenarios({
+      serverCmd, turnserver: args.turnserver, children: servers, artifacts, verbose: args.verbose,
+      startServer, openPage, closePage, waitJoined, expectPlaying, waitFor, ok, check, sleep,
+    });
+    await scenario('TURN: relay-only pages play both ways through coturn with credentials from the app (selected pair: relay), also after fetching fresh ones', () => turn.relay(state));
+    await scenario('TURN: the app\'s secret is not coturn\'s: each tile says it cannot connect (credentials refused), nothing vanishes, the count stays', () => turn.wrongSecret(state));
+    await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
     }
@@ -110,6 +124,7 @@ async function main() {
 }
 
 async function scenario(name, run) {
+  if (args.only && !name.includes(args.only)) return;
   const start = Date.now();
   try {
     await run();
@@ -465,6 +480,7 @@ async function saveFailureArtifacts() {
     await page.screenshot({ path: join(artifacts, `failure-${label}.png`) }).catch(() => {});
   }
   writeFileSync(join(artifacts, 'console.log'), consoleLog.join('\n') + '\n');
+  if (lastTurnLog()) writeFileSync(join(artifacts, 'turnserver.log'), lastTurnLog());
   console.error(`failure artifacts: ${artifacts} (screenshots, console.log)`);
 }
 

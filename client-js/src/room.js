@@ -4,6 +4,8 @@
 // websocket client, same API), joins once all three are ready, and keeps the
 // room healed across reconnects. The signaling socket also carries the
 // application messages: text chat, and everyone's mute / camera-off state.
+// Each call is watched (connectivity.js): one that fails is placed again, and
+// its tile says so; TURN credentials are kept fresh (ice-refresh.js).
 // The logic lives in lib/; this file wires it to the page. window.Peer and
 // window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
 // loaded before this script (all three `defer`).
@@ -12,8 +14,10 @@ import { backoffDelay } from './lib/backoff.js';
 import { Calls } from './lib/calls.js';
 import { setupChat } from './lib/chat-panel.js';
 import { parseConfig, peerOptions } from './lib/config.js';
+import { Connectivity } from './lib/connectivity.js';
 import { setupControls } from './lib/controls.js';
 import { mediaState } from './lib/indicators.js';
+import { IceRefresher } from './lib/ice-refresh.js';
 import { acquireMedia, describeMedia } from './lib/media.js';
 import { Membership } from './lib/membership.js';
 import { Messenger } from './lib/messenger.js';
@@ -41,16 +45,48 @@ function start(config) {
   let outgoing = null; // what we send: the camera stream, or the screen while sharing
   let left = false;
 
-  const tiles = new TileRegistry(createTileView($('video-grid'), { onAutoplayBlocked }), {
-    onChange: () => showCount(tiles.size, config.maxRoomSize),
-  });
+  const tiles = new TileRegistry(createTileView($('video-grid'), { onAutoplayBlocked }));
   tiles.setLocal(null, `${name} (you)`);
+  showCount(1, config.maxRoomSize);
 
-  const calls = new Calls({
+  // What PeerJS hands every new RTCPeerConnection; fresh credentials go in here.
+  const options = peerOptions(config, win.location);
+  const ice = new IceRefresher({
+    servers: config.iceServers,
+    ttl: config.iceServersPath ? config.iceTtl : null,
+    url: config.iceServersPath,
+    fetch: (url, init) => win.fetch(url, init),
+    apply: (servers) => {
+      options.config.iceServers = servers;
+    },
+    log: (message) => console.warn(message),
+  });
+  ice.start();
+
+  // The participant count is who the server says is here, working call or not.
+  let calls = null;
+  let peers = null;
+  const connectivity = new Connectivity({
+    selfId: () => peers?.id ?? null,
+    recall: (peerId) => calls.call(peerId),
+    onState(peerId, link) {
+      if (!link) {
+        tiles.drop(peerId); // a failed call from someone not in the room
+        return;
+      }
+      tiles.ensure(peerId);
+      tiles.setLink(peerId, link);
+    },
+    onMembers: (count) => showCount(count + 1, config.maxRoomSize),
+  });
+
+  calls = new Calls({
     tiles,
+    connectivity,
     getStream: () => outgoing,
     getName: () => name,
     emptyStream: () => new win.MediaStream(),
+    beforeCall: () => ice.ensureFresh(),
     log: (message) => console.warn(message),
   });
 
@@ -61,6 +97,7 @@ function start(config) {
     onJoined(users, { fresh }) {
       status.set('connection', null);
       announceMedia(); // whoever is there learns whether we are muted
+      connectivity.retain(users); // the members, and a call to expect with each
       tiles.retain(users); // anyone we still show but who left while we were away
       if (!fresh) calls.heal(users); // nobody was told we are here: we call
     },
@@ -82,6 +119,7 @@ function start(config) {
     if (reason === 'io server disconnect') win.setTimeout(() => left || socket.connect(), 1000);
   });
   socket.on('user-connected', (userId) => {
+    connectivity.expect(userId);
     calls.call(userId);
     announceMedia(); // to the newcomer (the others hear it again; harmless)
   });
@@ -101,7 +139,7 @@ function start(config) {
     });
   }
 
-  const peers = startPeer(config, calls, membership, () => left);
+  peers = startPeer(options, calls, membership, () => left);
 
   const controls = setupControls(doc, {
     getStream: () => media.stream,
@@ -160,6 +198,7 @@ function start(config) {
     left = true;
     membership.stop();
     socket.disconnect();
+    ice.stop();
     calls.hangUpAll();
     peers.destroy();
     media.stream?.getTracks().forEach((t) => t.stop());
@@ -192,6 +231,8 @@ function start(config) {
     tiles,
     membership,
     calls,
+    connectivity,
+    ice,
     messenger,
     chat,
     get peer() {
@@ -211,8 +252,7 @@ function start(config) {
  * Opens the PeerJS peer and keeps it open: reconnects with the same id after
  * a lost server connection, and starts a new peer (new id) when PeerJS gave up.
  */
-function startPeer(config, calls, membership, isLeft) {
-  const options = peerOptions(config, win.location);
+function startPeer(options, calls, membership, isLeft) {
   const state = { current: null, lastId: null, attempt: 0, timer: null };
 
   if (typeof win.Peer !== 'function') throw new Error('PeerJS is not loaded (/assets/peerjs.min.js)');
@@ -237,7 +277,13 @@ function startPeer(config, calls, membership, isLeft) {
     });
     peer.on('error', (err) => {
       if (peer !== state.current || isLeft()) return;
-      if (err.type === 'peer-unavailable') return; // someone left before our call reached them
+      if (err.type === 'peer-unavailable') {
+        // Our call did not reach them: they left (user-disconnected follows),
+        // or their PeerJS connection is away. A failed attempt either way.
+        const peerId = /^Could not connect to peer (.+)$/.exec(err.message)?.[1];
+        if (peerId) calls.unavailable(peerId);
+        return;
+      }
       console.warn(`PeerJS: ${err.type}: ${err.message}`);
       if (peer.destroyed) retry(create);
     });
@@ -254,6 +300,10 @@ function startPeer(config, calls, membership, isLeft) {
   return {
     get current() {
       return state.current;
+    },
+    /** Our PeerJS id, also while the PeerJS server is away (PeerJS then says null). */
+    get id() {
+      return state.lastId;
     },
     destroy() {
       win.clearTimeout(state.timer);

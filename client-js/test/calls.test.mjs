@@ -1,16 +1,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Calls, NAME_LABEL } from '../src/lib/calls.js';
+import { Connectivity } from '../src/lib/connectivity.js';
 import { TileRegistry } from '../src/lib/tiles.js';
-import { FakeCall, FakeConn, FakePeer, recordingView } from './fakes.mjs';
+import { FakeCall, FakeConn, FakePC, FakePeer, manualTimers, recordingView } from './fakes.mjs';
 
-function setup({ stream = { id: 'local' }, name = 'Ann' } = {}) {
+function setup({ stream = { id: 'local' }, name = 'Ann', self = 'ann', beforeCall } = {}) {
   const view = recordingView();
   const tiles = new TileRegistry(view);
   const peer = new FakePeer();
-  const calls = new Calls({ tiles, getStream: () => stream, getName: () => name, emptyStream: () => ({ empty: true }) });
+  const timers = manualTimers();
+  const states = [];
+  let calls = null;
+  const connectivity = new Connectivity({
+    selfId: () => self,
+    recall: (peerId) => calls.call(peerId),
+    onState: (peerId, link) => {
+      states.push([peerId, link?.state ?? null, link?.reason ?? null]);
+      if (link) tiles.setLink(peerId, link);
+    },
+    timers,
+  });
+  calls = new Calls({
+    tiles,
+    connectivity,
+    getStream: () => stream,
+    getName: () => name,
+    emptyStream: () => ({ empty: true }),
+    beforeCall,
+  });
   calls.bind(peer);
-  return { view, tiles, peer, calls };
+  return { view, tiles, peer, calls, connectivity, timers, states };
 }
 
 test('calling a newcomer puts our name in the metadata and asks to receive both kinds', () => {
@@ -108,11 +128,112 @@ test('a peer that re-joins and calls again keeps one tile', () => {
   assert.equal(peer.conns[1].closed, false);
 });
 
-test('a call whose connection closes by itself removes its tile', () => {
+test('a call with someone not in the room that closes by itself removes its tile', () => {
   const { peer, calls, view } = setup();
   calls.call('bob');
   peer.calls[0].close();
   assert.equal(view.live().length, 0);
+});
+
+test('a call with a member that closes by itself keeps the tile and is placed again by the deciding side', () => {
+  const { peer, calls, view, connectivity, timers, tiles } = setup({ self: 'ann' });
+  connectivity.expect('bob');
+  calls.call('bob');
+  peer.calls[0].fire('stream', { id: 's' });
+  peer.calls[0].close();
+  assert.equal(view.live().length, 1, 'the tile stays');
+  assert.equal(view.live()[0].stream, null, 'without the dead video');
+  assert.equal(view.live()[0].link.state, 'reconnecting');
+  assert.equal(tiles.callOf('bob'), null);
+  timers.run(); // the backoff: 'ann' < 'bob', so we call again
+  assert.equal(peer.calls.length, 2);
+  assert.equal(tiles.callOf('bob'), peer.calls[1]);
+});
+
+test('the side whose id sorts last waits for the other to call again', () => {
+  const { peer, calls, connectivity, timers } = setup({ self: 'zoe' });
+  connectivity.expect('bob');
+  calls.call('bob');
+  peer.calls[0].close();
+  timers.run();
+  assert.equal(peer.calls.length, 1, 'no second call from zoe');
+  const again = new FakeCall('bob', { name: 'Bob' });
+  peer.fire('call', again);
+  assert.deepEqual(again.answered, { stream: { id: 'local' } });
+});
+
+test('a call crossing the one we placed as the deciding side is refused; the other side takes ours', () => {
+  const { peer, calls, connectivity, timers } = setup({ self: 'ann' });
+  connectivity.expect('bob');
+  calls.call('bob');
+  peer.calls[0].close();
+  timers.run(); // our second call is out, not connected yet
+  const crossing = new FakeCall('bob', { name: 'Bob' });
+  peer.fire('call', crossing);
+  assert.equal(crossing.closed, true);
+  assert.equal(crossing.answered, null);
+
+  const other = setup({ self: 'zoe' });
+  other.connectivity.expect('ann');
+  other.calls.call('ann');
+  const ours = new FakeCall('ann', { name: 'Ann' });
+  other.peer.fire('call', ours);
+  assert.deepEqual(ours.answered, { stream: { id: 'local' } }, 'zoe answers ann, who decides');
+  assert.equal(other.peer.calls[0].closed, true, 'and drops its own');
+});
+
+test('peer-unavailable counts as a failed attempt', () => {
+  const { calls, connectivity, states } = setup({ self: 'zoe' });
+  connectivity.expect('bob');
+  calls.call('bob');
+  calls.unavailable('bob');
+  calls.unavailable('bob'); // PeerJS reports it once per expired message
+  assert.deepEqual(states.at(-1), ['bob', 'reconnecting', 'peer-unavailable']);
+  assert.equal(connectivity.stateOf('bob').failures, 1);
+});
+
+test('the connection state drives the link: connected, no candidates at all, TURN refused', () => {
+  const { peer, calls, connectivity, view } = setup({ self: 'zoe' });
+  connectivity.expect('bob');
+  calls.call('bob');
+  const pc = peer.calls[0].peerConnection;
+  pc.change('connectionState', 'connected');
+  assert.equal(connectivity.stateOf('bob').state, 'connected');
+  assert.equal(view.live()[0].state, 'off', 'connected without a stream: a viewer');
+
+  connectivity.expect('carl');
+  calls.call('carl');
+  const relay = peer.calls[1].peerConnection;
+  relay.fire('icecandidateerror', { errorCode: 401 });
+  relay.change('iceGatheringState', 'complete');
+  assert.deepEqual(connectivity.stateOf('carl'), { state: 'failed', reason: 'turn-refused', failures: 1 });
+
+  connectivity.expect('dora');
+  calls.call('dora');
+  const lan = peer.calls[2].peerConnection;
+  lan.fire('icecandidate', { candidate: { candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host' } });
+  lan.change('iceGatheringState', 'complete');
+  assert.equal(connectivity.stateOf('dora').state, 'connecting', 'one candidate: still trying');
+});
+
+test('calls and answers wait for fresh credentials when they are being fetched', async () => {
+  let release;
+  let pending = new Promise((resolve) => {
+    release = resolve;
+  });
+  const { peer, calls } = setup({ beforeCall: () => pending });
+  calls.call('bob');
+  const incoming = new FakeCall('carl', { name: 'Carl' });
+  peer.fire('call', incoming);
+  assert.equal(peer.calls.length, 0);
+  assert.equal(incoming.answered, null);
+  const waiting = pending;
+  pending = null;
+  release();
+  await waiting;
+  await Promise.resolve();
+  assert.equal(peer.calls.length, 1);
+  assert.deepEqual(incoming.answered, { stream: { id: 'local' } });
 });
 
 test('calls wait while the PeerJS server is unreachable, then go out once', () => {
@@ -138,10 +259,11 @@ test('a deferred call to someone who left is forgotten', () => {
 });
 
 test('heal calls only the members we have no call with', () => {
-  const { peer, calls } = setup();
+  const { peer, calls, tiles } = setup();
   peer.fire('call', new FakeCall('bob', {}));
-  calls.heal(['bob', 'carol']);
-  assert.deepEqual(peer.calls.map((c) => c.peer), ['carol']);
+  tiles.ensure('dave'); // in the room, no call yet
+  calls.heal(['bob', 'carol', 'dave']);
+  assert.deepEqual(peer.calls.map((c) => c.peer), ['carol', 'dave']);
 });
 
 test('calls from a replaced Peer are refused', () => {

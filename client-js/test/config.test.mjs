@@ -9,6 +9,8 @@ const good = {
   roomsPath: '/rooms',
   peer: { path: '/peerjs', key: 'peerjs', port: null },
   iceServers: [],
+  iceServersPath: '/ice-servers',
+  iceTtl: null,
   maxRoomSize: null,
 };
 const text = (overrides) => JSON.stringify({ ...good, ...overrides });
@@ -21,6 +23,21 @@ test('a valid configuration comes back with only the known fields', () => {
 test('ice servers keep username and credential', () => {
   const ice = [{ urls: ['turn:a', 'turn:b'], username: 'u', credential: 'c' }];
   assert.deepEqual(parseConfig(text({ iceServers: ice })).iceServers, ice);
+});
+
+test('without iceServersPath and iceTtl (an older server) both are null', () => {
+  const { iceServersPath, iceTtl, ...older } = good;
+  const config = parseConfig(JSON.stringify(older));
+  assert.equal(config.iceServersPath, null);
+  assert.equal(config.iceTtl, null);
+  assert.equal(parseConfig(text({ iceTtl: 3600 })).iceTtl, 3600);
+});
+
+test('?ice=relay asks for relayed calls only', () => {
+  const page = { protocol: 'http:', hostname: 'h', port: '1', search: '?ice=relay' };
+  assert.deepEqual(peerOptions(good, page).config, { iceServers: [], iceTransportPolicy: 'relay' });
+  assert.deepEqual(peerOptions(good, { ...page, search: '?ice=all' }).config, { iceServers: [] });
+  assert.deepEqual(peerOptions(good, { ...page, search: '' }).config, { iceServers: [] });
 });
 
 test('missing or broken configuration is a ConfigError', () => {
@@ -42,6 +59,9 @@ for (const [field, value, message] of [
   ['peer', { path: '/peerjs', key: 'peerjs', port: 70000 }, /peer\.port/],
   ['peer', { path: '/peerjs', key: 'peerjs', port: '3000' }, /peer\.port/],
   ['iceServers', {}, /iceServers must be an array/],
+  ['iceServersPath', 'ice', /iceServersPath must be null or a path/],
+  ['iceTtl', 0, /iceTtl must be null or a positive integer/],
+  ['iceTtl', '60', /iceTtl must be null or a positive integer/],
   ['iceServers', [{ urls: 3 }], /iceServers\[0\]\.urls/],
   ['iceServers', [{ urls: [] }], /iceServers\[0\]\.urls/],
   ['iceServers', [{ urls: 'stun:x', username: 1 }], /iceServers\[0\]\.username/],

@@ -17,10 +17,32 @@ export class Emitter {
 
 let nextCall = 1;
 
+/** An RTCPeerConnection as far as calls.js watches it. */
+export class FakePC {
+  constructor() {
+    this.listeners = new Map();
+    this.connectionState = 'new';
+    this.iceGatheringState = 'new';
+  }
+  addEventListener(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, []);
+    this.listeners.get(type).push(fn);
+  }
+  fire(type, event = {}) {
+    for (const fn of this.listeners.get(type) ?? []) fn(event);
+  }
+  /** Sets `connectionState` or `iceGatheringState` and fires its change event. */
+  change(field, value) {
+    this[field] = value;
+    this.fire(field === 'connectionState' ? 'connectionstatechange' : 'icegatheringstatechange');
+  }
+}
+
 /** A PeerJS MediaConnection: `close()` fires `close` like the real one. */
 export class FakeCall extends Emitter {
   constructor(peer, metadata) {
     super();
+    this.peerConnection = new FakePC();
     this.peer = peer;
     this.metadata = metadata;
     this.connectionId = `mc_${nextCall++}`;
@@ -107,6 +129,9 @@ export function recordingView() {
     },
     setMedia(tile, media) {
       tile.media = media;
+    },
+    setLink(tile, link) {
+      tile.link = link;
     },
     destroy(tile) {
       tile.destroyed = true;

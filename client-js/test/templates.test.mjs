@@ -28,6 +28,8 @@ test('an escaped config survives the attribute and cannot break out of it', () =
     roomsPath: '/rooms',
     peer: { path: '/peerjs', key: 'peerjs', port: null },
     iceServers: [{ urls: 'turn:x"><script>alert(1)</script>', username: "o'neil", credential: '&' }],
+    iceServersPath: '/ice-servers',
+    iceTtl: 3600,
     maxRoomSize: 2,
   };
   const html = room.replace('{{ config }}', escape(JSON.stringify(config)));

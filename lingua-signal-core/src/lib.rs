@@ -20,6 +20,7 @@ pub mod peerjs;
 pub mod prometheus;
 mod relay;
 mod rooms;
+pub mod turn;
 
 pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Grant, SharedSecret};
 pub use backplane::{Backplane, LocalBackplane};
@@ -59,5 +60,8 @@ mod tests {
         assert_send_sync_debug::<peerjs::RegisterError>();
         assert_send_sync_debug::<peerjs::FrameError>();
         assert_send_sync_debug::<MetricsSnapshot>();
+        assert_send_sync_debug::<turn::Issuer>();
+        assert_send_sync_debug::<turn::Credentials>();
+        assert_send_sync_debug::<turn::CredentialError>();
     }
 }

@@ -87,6 +87,96 @@ pub const PAGE_FLAGS: &[&str] = &[
     "2",
 ];
 
+/// The shared secret of [`TURN_FLAGS`].
+pub const TURN_SECRET: &str = "correct horse battery staple";
+
+/// Flags for the issued-credential checks: a STUN server, a `turn:` and a
+/// `turns:` server, [`TURN_SECRET`] and a ten-minute lifetime.
+pub const TURN_FLAGS: &[&str] = &[
+    "--ice-server",
+    "stun:stun.example.org",
+    "--ice-server",
+    "turn:turn.example.org:3478",
+    "--ice-server",
+    "turns:turn.example.org:5349",
+    "--turn-secret",
+    TURN_SECRET,
+    "--turn-ttl",
+    "10m",
+];
+
+/// Checks ICE servers as an app started with [`TURN_FLAGS`] hands them out:
+/// the STUN server bare, both TURN servers with one username
+/// `"<expiry>:lingua-connect"` expiring ten minutes from now, and the
+/// credential the TURN server will expect, computed here on its own (base64
+/// of HMAC-SHA1 keyed with the secret). Returns the username.
+pub fn check_issued(ice: &Value) -> String {
+    let servers = ice.as_array().expect("iceServers is an array");
+    assert_eq!(servers.len(), 3, "{ice}");
+    assert_eq!(servers[0], json!({"urls": "stun:stun.example.org"}));
+    let username = servers[1]["username"].as_str().expect("a TURN username").to_owned();
+    for (server, url) in servers[1..].iter().zip(["turn:turn.example.org:3478", "turns:turn.example.org:5349"]) {
+        assert_eq!(server["urls"], url);
+        assert_eq!(server["username"], username.as_str());
+        assert_eq!(server["credential"], expected_credential(&username).as_str(), "{server}");
+    }
+    let (expiry, user) = username.split_once(':').expect("<expiry>:<user>");
+    assert_eq!(user, "lingua-connect");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970").as_secs();
+    let expiry: u64 = expiry.parse().expect("the expiry is Unix seconds");
+    assert!((now + 600 - 3..=now + 600 + 1).contains(&expiry), "expiry {expiry}, now {now}");
+    username
+}
+
+fn expected_credential(username: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, KeyInit as _, Mac as _};
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(TURN_SECRET.as_bytes()).expect("any key length");
+    mac.update(username.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// A room page of an app started with [`TURN_FLAGS`] carries credentials
+/// issued for it (a page a second later gets newer ones), the lifetime and
+/// where to fetch fresh ones; never the secret.
+pub async fn room_pages_carry_issued_turn_credentials(addr: SocketAddr) {
+    let first = get(addr, "/lesson-42", &[]).await;
+    let config = config_of(first.text());
+    let username = check_issued(&config["iceServers"]);
+    assert_eq!(config["iceTtl"], 600);
+    assert_eq!(config["iceServersPath"], "/ice-servers");
+    assert!(!first.text().contains(TURN_SECRET));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let later = config_of(get(addr, "/lesson-42", &[]).await.text());
+    assert_ne!(check_issued(&later["iceServers"]), username, "credentials are issued per page");
+}
+
+/// `GET /ice-servers` on an app started with [`TURN_FLAGS`]: fresh
+/// credentials as JSON, never cached.
+pub async fn ice_servers_endpoint_issues_fresh_credentials(addr: SocketAddr) {
+    let response = get(addr, "/ice-servers", &[]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let body: Value = serde_json::from_slice(&response.body).expect("JSON");
+    check_issued(&body["iceServers"]);
+    assert_eq!(body["ttl"], 600);
+    assert!(!response.text().contains(TURN_SECRET));
+}
+
+/// `GET /ice-servers` on an app started with [`PAGE_FLAGS`] (fixed TURN
+/// credentials) or none: the same servers as the page, `ttl` null.
+pub async fn ice_servers_endpoint_without_a_secret(fixed: SocketAddr, none: SocketAddr) {
+    let body: Value = serde_json::from_slice(&get(fixed, "/ice-servers", &[]).await.body).expect("JSON");
+    let ice = json!([
+        {"urls": "stun:stun.example.org:3478"},
+        {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}
+    ]);
+    assert_eq!(body, json!({"iceServers": ice, "ttl": null}));
+    let body: Value = serde_json::from_slice(&get(none, "/ice-servers", &[]).await.body).expect("JSON");
+    assert_eq!(body, json!({"iceServers": [], "ttl": null}));
+}
+
 /// `GET /` answers 302 to a fresh UUID v4 room, never cached.
 pub async fn root_redirects_to_a_fresh_uuid_room(addr: SocketAddr) {
     let first = get(addr, "/", &[]).await;
@@ -120,6 +210,8 @@ pub async fn room_page_embeds_its_config(addr: SocketAddr, transport: &str) {
         {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}
     ]);
     assert_eq!(config["iceServers"], ice);
+    assert_eq!(config["iceTtl"], Value::Null, "fixed credentials do not expire");
+    assert_eq!(config["iceServersPath"], "/ice-servers");
     // Markup in configuration reaches the page only escaped.
     assert!(!page.text().contains("p&\"<"));
 }

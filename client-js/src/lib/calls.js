@@ -5,7 +5,11 @@
 // newcomer announced by `user-connected`; the newcomer only answers. So two
 // peers never call each other at the same time, and a call that arrives for a
 // peer we already show is a newer one (that peer re-joined) and replaces the
-// old call.
+// old call. When a call fails (see connectivity.js), the side whose peer id
+// sorts first places the new one; a call crossing that one is refused.
+//
+// A call that ends while its peer is still in the room leaves the tile in
+// place, saying what happens next; only `user-disconnected` removes it.
 //
 // Names: each call carries the caller's name in its metadata. The answering
 // side then opens one PeerJS DataConnection (label "names", JSON) back to the
@@ -27,10 +31,15 @@ export class Calls {
    * @param {() => object|null} options.getStream the local stream, null for a viewer
    * @param {() => string} options.getName the local display name
    * @param {() => object} options.emptyStream makes an empty MediaStream (a viewer's call)
+   * @param {import('./connectivity.js').Connectivity} options.connectivity
+   * @param {() => Promise<void>|null} [options.beforeCall] null when a call can be
+   *   placed or answered now, else a promise to wait for (fresh TURN credentials)
    * @param {(message: string) => void} [options.log]
    */
   constructor(options) {
-    Object.assign(this, { log: () => {}, ...options });
+    Object.assign(this, options);
+    this.log = options.log ?? (() => {});
+    this.beforeCall = options.beforeCall ?? (() => null);
     this.links = new Map(); // peer id -> names DataConnection
     this.deferred = new Set(); // peers to call once the PeerJS server is reachable
     this.peer = null;
@@ -49,28 +58,44 @@ export class Calls {
       this.deferred.add(peerId);
       return;
     }
+    const ready = this.beforeCall();
+    if (ready) {
+      this.deferred.add(peerId);
+      ready.then(() => this.flush());
+      return;
+    }
     const stream = this.getStream() ?? this.emptyStream();
     const call = this.peer.call(peerId, stream, { metadata: { name: this.getName() }, constraints: OFFER });
     if (!call) return; // PeerJS reported the error on the peer
-    this.track(call);
+    this.track(call, true);
     this.watch(call);
   }
 
-  /** Places the calls deferred while the PeerJS connection was down. */
+  /**
+   * Places the calls deferred while the PeerJS connection was down or the
+   * credentials were being refreshed (a peer that called us meanwhile is no
+   * longer deferred, see `track`).
+   */
   flush() {
     const peers = [...this.deferred];
     this.deferred.clear();
-    for (const peerId of peers) if (!this.tiles.has(peerId)) this.call(peerId);
+    for (const peerId of peers) this.call(peerId);
   }
 
   /** After a re-join on the same connection: call the members we have no call with. */
   heal(users) {
-    for (const peerId of users) if (!this.tiles.has(peerId)) this.call(peerId);
+    for (const peerId of users) if (!this.tiles.callOf(peerId)) this.call(peerId);
+  }
+
+  /** `peer-unavailable`: the PeerJS server does not know `peerId` (any more). */
+  unavailable(peerId) {
+    this.connectivity.failed(peerId, this.tiles.callOf(peerId) ?? null, 'peer-unavailable');
   }
 
   /** `user-disconnected`: close the call, placed or answered, and remove the tile. */
   hangUp(peerId) {
     this.deferred.delete(peerId);
+    this.connectivity.forget(peerId);
     this.tiles.drop(peerId);
     this.unlink(peerId);
   }
@@ -78,6 +103,7 @@ export class Calls {
   /** Hangs up on everyone (leaving the room). */
   hangUpAll() {
     for (const peerId of this.tiles.peers()) this.hangUp(peerId);
+    this.connectivity.stop();
     this.deferred.clear();
   }
 
@@ -99,30 +125,79 @@ export class Calls {
   }
 
   answer(call) {
+    if (!this.connectivity.acceptsCall(call.peer, call)) {
+      this.log(`call from ${call.peer} crosses ours, which goes on`);
+      call.close();
+      return;
+    }
     const name = call.metadata?.name;
-    this.track(call);
+    this.track(call, false);
     if (name !== undefined) this.tiles.setName(call.peer, cleanName(name));
-    call.answer(this.getStream() ?? undefined);
-    this.watch(call);
-    this.link(call.peer);
+    const answerNow = () => {
+      if (this.tiles.callOf(call.peer) !== call) return; // replaced meanwhile
+      call.answer(this.getStream() ?? undefined);
+      this.watch(call);
+      this.link(call.peer);
+    };
+    const ready = this.beforeCall();
+    if (ready) ready.then(answerNow);
+    else answerNow();
   }
 
-  /** A call that connects without ever sending media is a viewer, not "connecting". */
+  /**
+   * Follows the call's connection for connectivity.js. A call that connects
+   * without ever sending media is a viewer, not "connecting". A call whose
+   * ICE gathering ends without a single local candidate (relay-only without
+   * a working TURN server) cannot connect: that is known at once.
+   */
   watch(call) {
     const pc = call.peerConnection;
     if (!pc?.addEventListener) return;
+    const peerId = call.peer;
+    let candidates = 0;
     pc.addEventListener('connectionstatechange', () => {
-      if (pc.connectionState === 'connected') this.tiles.connected(call.peer, call);
+      const state = pc.connectionState;
+      if (state === 'connected') {
+        this.tiles.connected(peerId, call);
+        this.connectivity.connected(peerId, call);
+      } else if (state === 'disconnected') {
+        this.connectivity.interrupted(peerId, call);
+      } else if (state === 'failed') {
+        this.connectivity.failed(peerId, call, 'ice-failed');
+      }
+    });
+    pc.addEventListener('icecandidate', (event) => {
+      if (event.candidate?.candidate) candidates += 1;
+    });
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete' && candidates === 0) this.connectivity.failed(peerId, call, 'no-candidates');
+    });
+    pc.addEventListener('icecandidateerror', (event) => {
+      // 401 Unauthorized, 403 Forbidden: the TURN server refused our credentials.
+      if (event.errorCode === 401 || event.errorCode === 403) this.connectivity.note(peerId, call, 'turn-refused');
     });
   }
 
-  track(call) {
+  track(call, placed) {
     const peerId = call.peer;
     this.deferred.delete(peerId);
     this.tiles.attach(peerId, call);
+    this.connectivity.attempt(peerId, call, { placed });
     call.on('stream', (stream) => this.tiles.showStream(peerId, call, stream));
-    call.on('close', () => this.tiles.drop(peerId, call));
+    call.on('close', () => this.ended(peerId, call));
     call.on('error', (err) => this.log(`call with ${peerId}: ${err?.message ?? err}`));
+  }
+
+  /** The call closed by itself (hung up, ICE failed): retry while the peer is in the room. */
+  ended(peerId, call) {
+    if (this.tiles.callOf(peerId) !== call) return; // replaced by a newer call
+    if (this.connectivity.isMember(peerId)) {
+      this.tiles.detach(peerId, call);
+      this.connectivity.failed(peerId, call, 'closed');
+    } else {
+      this.tiles.drop(peerId, call);
+      this.connectivity.forget(peerId);
+    }
   }
 
   link(peerId) {

@@ -22,6 +22,7 @@ const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * @returns {{roomId: string, transport: 'socketio'|'websocket', socketPath: string,
  *   roomsPath: string, peer: {path: string, key: string, port: number|null},
  *   iceServers: Array<{urls: string|string[], username?: string, credential?: string}>,
+ *   iceServersPath: string|null, iceTtl: number|null,
  *   maxRoomSize: number|null}} a fresh object holding only the known fields
  * @throws {ConfigError} naming the first field that is wrong
  */
@@ -50,6 +51,8 @@ export function validateConfig(raw) {
     roomsPath: raw.roomsPath,
     peer: validatePeer(raw.peer),
     iceServers: validateIceServers(raw.iceServers),
+    iceServersPath: validateOptionalPath(raw.iceServersPath, 'iceServersPath'),
+    iceTtl: validateTtl(raw.iceTtl),
     maxRoomSize: validateMaxRoomSize(raw.maxRoomSize),
   };
 }
@@ -63,7 +66,13 @@ function validatePeer(peer) {
   return { path: peer.path, key: peer.key, port };
 }
 
-function validateIceServers(servers) {
+/**
+ * Validates a list of ICE servers (the page's, or a fresh one from
+ * `iceServersPath`); returns a copy with only the known fields.
+ *
+ * @throws {ConfigError} naming the first wrong entry
+ */
+export function validateIceServers(servers) {
   need(Array.isArray(servers), 'iceServers must be an array');
   return servers.map((server, i) => {
     const where = `iceServers[${i}]`;
@@ -80,6 +89,18 @@ function validateIceServers(servers) {
   });
 }
 
+function validateOptionalPath(value, name) {
+  const path = value ?? null;
+  need(path === null || isPath(path), `${name} must be null or a path starting with /`);
+  return path;
+}
+
+function validateTtl(ttl) {
+  const value = ttl ?? null;
+  need(value === null || (Number.isInteger(value) && value > 0), 'iceTtl must be null or a positive integer');
+  return value;
+}
+
 function validateMaxRoomSize(size) {
   const value = size ?? null;
   need(value === null || (Number.isInteger(value) && value > 0), 'maxRoomSize must be null or a positive integer');
@@ -91,8 +112,12 @@ function validateMaxRoomSize(size) {
  * page, the port too unless the configuration names one (PeerJS would
  * otherwise default to 443 whatever the page's port, peers/peerjs#567).
  *
+ * `?ice=relay` in the page's address sends every call through a TURN relay
+ * (`iceTransportPolicy: "relay"`): a way to check that the TURN server works,
+ * and what the end-to-end test uses to force the relay or block a page.
+ *
  * @param {ReturnType<typeof parseConfig>} config
- * @param {{protocol: string, hostname: string, port: string}} location the page's location
+ * @param {{protocol: string, hostname: string, port: string, search?: string}} location the page's location
  */
 export function peerOptions(config, location) {
   const secure = location.protocol === 'https:';
@@ -103,8 +128,15 @@ export function peerOptions(config, location) {
     path: config.peer.path,
     key: config.peer.key,
     secure,
-    config: { iceServers: config.iceServers },
+    config: relayOnly(location)
+      ? { iceServers: config.iceServers, iceTransportPolicy: 'relay' }
+      : { iceServers: config.iceServers },
   };
+}
+
+/** Whether the page's address asks for relayed calls only (`?ice=relay`). */
+export function relayOnly(location) {
+  return new URLSearchParams(location.search ?? '').get('ice') === 'relay';
 }
 
 /**

@@ -2,6 +2,7 @@
 // each with one <video> (playsinline + autoplay: iOS shows black otherwise),
 // the display name, and the mute / camera-off indicators the peer announced.
 // Names go in with textContent only.
+import { linkText } from './connectivity.js';
 import { indicatorsFor, tileLabel } from './indicators.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -21,6 +22,13 @@ export function createTileView(grid, options = {}) {
   const doc = grid.ownerDocument;
   const onAutoplayBlocked = options.onAutoplayBlocked ?? (() => {});
   const media = new WeakMap(); // tile -> the announced {mic, camera}, for its label
+  const links = new WeakMap(); // tile -> {state, reason} of our call with the peer
+  const showLink = (tile) => {
+    const text = linkText(links.get(tile), tile.querySelector('.name').textContent);
+    const line = tile.querySelector('.link');
+    line.textContent = text ?? '';
+    line.hidden = !text;
+  };
   const label = (tile) => tile.setAttribute('aria-label', tileLabel(tile.querySelector('.name').textContent, media.get(tile)));
   return {
     create(peerId, { local }) {
@@ -45,7 +53,12 @@ export function createTileView(grid, options = {}) {
       caption.className = 'name';
       const indicators = doc.createElement('div');
       indicators.className = 'indicators';
-      tile.append(video, placeholder, caption, indicators);
+      const link = doc.createElement('p');
+      link.className = 'link';
+      link.dataset.testid = 'tile-link';
+      link.setAttribute('role', 'status');
+      link.hidden = true;
+      tile.append(video, placeholder, caption, indicators, link);
       grid.append(tile);
       return tile;
     },
@@ -64,6 +77,12 @@ export function createTileView(grid, options = {}) {
       tile.querySelector('.name').textContent = name;
       tile.querySelector('.placeholder').textContent = initials(name);
       label(tile);
+      if (links.has(tile)) showLink(tile);
+    },
+    setLink(tile, link) {
+      links.set(tile, link);
+      tile.dataset.link = link.state;
+      showLink(tile);
     },
     setMedia(tile, state) {
       media.set(tile, state);

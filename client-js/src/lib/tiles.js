@@ -22,6 +22,8 @@
  * @property {(tile: any, state: 'off') => void} [setState] the peer is connected but sends no media
  * @property {(tile: any, media: {mic: boolean, camera: boolean}) => void} [setMedia] what the peer
  *   says of its microphone and camera (the indicators)
+ * @property {(tile: any, link: {state: string, reason: string|null}) => void} [setLink] how our
+ *   call with the peer is doing (connectivity.js)
  */
 
 export class TileRegistry {
@@ -79,6 +81,15 @@ export class TileRegistry {
   }
 
   /**
+   * Shows a tile for `peerId` even before any call: the server says it is in
+   * the room, and the tile tells how connecting to it goes.
+   */
+  ensure(peerId) {
+    if (this.remote.has(peerId)) return;
+    this.create(peerId, null);
+  }
+
+  /**
    * Makes `call` the current call with `peerId`, creating the tile if needed.
    * A different current call is closed: the newest call wins.
    */
@@ -93,12 +104,36 @@ export class TileRegistry {
       safeClose(old);
       return;
     }
+    this.create(peerId, call);
+  }
+
+  create(peerId, call) {
     const tile = this.view.create(peerId, { local: false });
     this.view.setName(tile, this.nameOf(peerId));
     const media = this.media.get(peerId);
     if (media) this.view.setMedia?.(tile, media);
     this.remote.set(peerId, { tile, call, stream: null });
     this.onChange(this);
+  }
+
+  /**
+   * `call` ended but the peer is still in the room: the tile stays, without
+   * its video, until a new call replaces it. Returns true when `call` was
+   * the current one.
+   */
+  detach(peerId, call) {
+    const entry = this.remote.get(peerId);
+    if (!entry || entry.call !== call) return false;
+    entry.call = null;
+    entry.stream = null;
+    this.view.showStream(entry.tile, null);
+    return true;
+  }
+
+  /** Shows how our call with `peerId` is doing on its tile. */
+  setLink(peerId, link) {
+    const entry = this.remote.get(peerId);
+    if (entry) this.view.setLink?.(entry.tile, link);
   }
 
   /**

@@ -22,13 +22,17 @@ pub struct App {
 
 impl App {
     /// Builds the filters on the hub of [`Options::hub`].
-    #[must_use]
-    pub fn new(options: &Options) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// The ICE flags do not fit together
+    /// ([`lingua_connect::pages::PageConfig::new`]).
+    pub fn new(options: &Options) -> io::Result<Self> {
         let signaling =
             Signaling::builder().hub(options.hub()).rooms_path("/rooms").peerjs(options.peerjs_options()).build();
-        let routes = routes::app(&signaling, options);
+        let routes = routes::app(&signaling, options)?;
         let peerjs_only = signaling.peerjs_at("/");
-        Self { routes, peerjs_only, hub: signaling.hub().clone() }
+        Ok(Self { routes, peerjs_only, hub: signaling.hub().clone() })
     }
 }
 
@@ -47,7 +51,7 @@ impl Farewell for App {
 /// Binding a port, or loading the TLS certificate and key, failed.
 pub async fn start(options: &Options) -> io::Result<Running<App>> {
     let tls = tls::from_options(options)?;
-    let app = App::new(options);
+    let app = App::new(options)?;
     let (main, peerjs_only) = (warp::service(app.routes.clone()), warp::service(app.peerjs_only.clone()));
     serve::serve(options, tls, app, main, peerjs_only).await
 }

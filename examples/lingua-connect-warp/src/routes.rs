@@ -1,10 +1,10 @@
 //! The routes, as warp filters around `lingua-connect`'s framework-neutral
 //! pages and assets and `lingua-signal-warp`'s rooms and PeerJS filters.
 
-use std::{convert::Infallible, sync::Arc};
+use std::{convert::Infallible, io, sync::Arc};
 
 use lingua_connect::{
-    Options, assets,
+    Options, assets, ice,
     pages::{self, PageConfig, Transport},
 };
 use lingua_signal_warp::Signaling;
@@ -22,6 +22,7 @@ use warp::{
 /// |---|---|
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
+/// | `GET /ice-servers` | fresh ICE servers and TURN credentials (`lingua_connect::ice::respond`) |
 /// | `GET /metrics` | the hub's metrics, OpenMetrics text (`lingua_signal_core::prometheus`) |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
 /// | `GET /socket.io/socket.io.js` (and `.min.js`) | the socket.io-client build |
@@ -29,9 +30,15 @@ use warp::{
 /// | `/peerjs/…` | the PeerJS server (client `path: "/peerjs"`) |
 /// | `GET /{room}` | the room page (transport `"websocket"`), or the 404 page |
 /// | anything else | the 404 page |
-#[must_use]
-pub fn app(signaling: &Signaling, options: &Options) -> BoxedFilter<(Response,)> {
-    let page = Arc::new(PageConfig::new(options, Transport::WebSocket));
+///
+/// # Errors
+///
+/// The ICE flags do not fit together
+/// ([`lingua_connect::pages::PageConfig::new`]).
+pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(Response,)>> {
+    let page = Arc::new(PageConfig::new(options, Transport::WebSocket)?);
+    let ice_page = Arc::clone(&page);
+    let ice_servers = get_or_head().and(warp::path!("ice-servers")).map(move || ice::respond(&ice_page.ice));
     let new_room = get_or_head().and(path::end()).map(pages::new_room);
     let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
     let metrics_hub = signaling.hub().clone();
@@ -54,8 +61,9 @@ pub fn app(signaling: &Signaling, options: &Options) -> BoxedFilter<(Response,)>
         move |room: String, headers: HeaderMap| pages::with_client_cookie(pages::room_page(&room, &page), &headers),
     );
     let not_found = warp::any().map(pages::not_found_page);
-    new_room
+    let routes = new_room
         .or(healthz)
+        .or(ice_servers)
         .or(metrics)
         .or(favicon)
         .or(asset)
@@ -64,7 +72,8 @@ pub fn app(signaling: &Signaling, options: &Options) -> BoxedFilter<(Response,)>
         .or(room)
         .or(not_found)
         .map(Reply::into_response)
-        .boxed()
+        .boxed();
+    Ok(routes)
 }
 
 /// `GET`, or `HEAD` (hyper leaves out the body), as axum's `get` routes.

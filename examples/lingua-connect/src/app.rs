@@ -16,7 +16,7 @@ use bytes::Bytes;
 use lingua_signal_axum::Signaling;
 
 use crate::{
-    Options, assets,
+    Options, assets, ice,
     pages::{self, PageConfig, Transport},
     serve::{self, Farewell, Running},
     tls,
@@ -29,7 +29,7 @@ use crate::{
 /// Binding a port, or loading the TLS certificate and key, failed.
 pub async fn start(options: &Options) -> io::Result<Running<App>> {
     let tls = tls::from_options(options)?;
-    let app = App::new(options);
+    let app = App::new(options)?;
     let (router, peerjs_only) = (app.router.clone(), app.peerjs_only.clone());
     serve::serve(options, tls, app, router, peerjs_only).await
 }
@@ -47,14 +47,18 @@ pub struct App {
 
 impl App {
     /// Builds the routers.
-    #[must_use]
-    pub fn new(options: &Options) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// The ICE flags do not fit together ([`PageConfig::new`]).
+    pub fn new(options: &Options) -> io::Result<Self> {
         let signaling = Signaling::builder().hub(options.hub()).peerjs(options.peerjs_options()).build();
-        let page = Arc::new(PageConfig::new(options, Transport::SocketIo));
+        let page = Arc::new(PageConfig::new(options, Transport::SocketIo)?);
         let hub = signaling.hub().clone();
         let router = Router::new()
             .route("/", get(|| async { axum_response(pages::new_room()) }))
             .route("/healthz", get(|| async { "ok" }))
+            .route(ice::ICE_SERVERS_PATH, get(ice_servers))
             .route("/metrics", get(move || async move { axum_response(pages::metrics(&hub)) }))
             .route("/favicon.ico", get(|headers: HeaderMap| async move { asset(assets::FAVICON, &headers) }))
             .route(
@@ -70,7 +74,7 @@ impl App {
             // /socket.io: the browser build of the client is served first.
             .layer(middleware::from_fn(socket_io_client_js));
         let peerjs_only = signaling.peerjs_at("/");
-        Self { router, peerjs_only, signaling }
+        Ok(Self { router, peerjs_only, signaling })
     }
 }
 
@@ -80,6 +84,11 @@ impl Farewell for App {
         self.signaling.hub().shutdown();
         self.signaling.io().clone().close().await;
     }
+}
+
+/// `GET /ice-servers`: fresh TURN credentials.
+async fn ice_servers(State(config): State<Arc<PageConfig>>) -> Response {
+    axum_response(ice::respond(&config.ice))
 }
 
 /// `GET /{room}`, giving the browser its client cookie.

@@ -1,8 +1,9 @@
 //! Command-line flags; each also reads an environment variable.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
+use lingua_signal_core::turn::Secret;
 use lingua_signal_core::{Config, Hub, OriginError, Origins, Ownership, Rate};
 
 /// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
@@ -34,13 +35,37 @@ pub struct Options {
     #[arg(long = "ice-server", value_name = "URL", env = "LINGUA_ICE_SERVERS", value_delimiter = ',', value_parser = ice_url)]
     pub ice_servers: Vec<String>,
 
-    /// Username for the turn:/turns: ICE servers.
+    /// Fixed username for the turn:/turns: ICE servers (a provider's
+    /// long-lived credentials). Not with --turn-secret.
     #[arg(long, env = "LINGUA_TURN_USERNAME", requires = "turn_credential")]
     pub turn_username: Option<String>,
 
-    /// Credential for the turn:/turns: ICE servers.
-    #[arg(long, env = "LINGUA_TURN_CREDENTIAL", requires = "turn_username")]
+    /// Fixed credential for the turn:/turns: ICE servers. Not with
+    /// --turn-secret.
+    #[arg(long, env = "LINGUA_TURN_CREDENTIAL", requires = "turn_username", hide_env_values = true)]
     pub turn_credential: Option<String>,
+
+    /// Secret shared with the TURN server (coturn: use-auth-secret and
+    /// static-auth-secret=...): every page gets its own credentials for the
+    /// turn:/turns: ICE servers, valid for --turn-ttl, and fetches new ones
+    /// from /ice-servers before they expire. Needs a turn: or turns:
+    /// --ice-server; the fixed --turn-username/--turn-credential pair is the
+    /// other way to authenticate, so the two cannot be combined.
+    #[arg(
+        long,
+        env = "LINGUA_TURN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        requires = "ice_servers",
+        conflicts_with_all = ["turn_username", "turn_credential"],
+        value_parser = turn_secret,
+    )]
+    pub turn_secret: Option<Secret>,
+
+    /// How long credentials from --turn-secret stay valid: seconds, or a
+    /// number followed by s, m, h or d (90m, 12h).
+    #[arg(long, env = "LINGUA_TURN_TTL", value_name = "DURATION", default_value = "1h", value_parser = ttl)]
+    pub turn_ttl: Duration,
 
     /// PEM certificate chain: serve HTTPS (browsers allow the camera only on
     /// localhost or HTTPS).
@@ -171,6 +196,30 @@ fn rate(text: &str) -> Result<Rate, String> {
     Ok(Rate::new(per_second, burst))
 }
 
+fn turn_secret(secret: &str) -> Result<Secret, String> {
+    secret.parse().map_err(|e: lingua_signal_core::turn::CredentialError| e.to_string())
+}
+
+/// `3600`, `3600s`, `60m`, `1h` or `1d`: from one minute to thirty days, so
+/// that a page can refresh its credentials in time and a leaked one does not
+/// work for long.
+fn ttl(text: &str) -> Result<Duration, String> {
+    let digits = text.trim_end_matches(['s', 'm', 'h', 'd']);
+    let unit = match &text[digits.len()..] {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    let seconds = digits.parse::<u64>().ok().filter(|_| unit > 0).and_then(|n| n.checked_mul(unit));
+    match seconds {
+        Some(s @ 60..=2_592_000) => Ok(Duration::from_secs(s)),
+        Some(_) => Err(format!("{text:?} is outside 1 minute to 30 days")),
+        None => Err(format!("{text:?} is not a duration (e.g. 3600, 90m, 12h, 1d)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +252,40 @@ mod tests {
         let hub = defaults.hub();
         assert!(hub.ownership().is_some(), "user ids are verified by default");
         assert!(!hub.origins().allows(Some("http://elsewhere.example"), Some("127.0.0.1:3000")));
+    }
+
+    #[test]
+    fn turn_ttls_read_units_and_stay_in_range() {
+        for (text, secs) in [("3600", 3600), ("90s", 90), ("90m", 5400), ("12h", 43_200), ("2d", 172_800)] {
+            assert_eq!(ttl(text), Ok(Duration::from_secs(secs)), "{text}");
+        }
+        for bad in ["", "h", "1x", "-5m", "1.5h", "59", "31d", "99999999999999999999d", "1hm"] {
+            assert!(ttl(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Options::on(([127, 0, 0, 1], 0).into()).turn_ttl, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_turn_secret_excludes_fixed_credentials() {
+        let both = ["--ice-server", "turn:t", "--turn-secret", "s", "--turn-username", "u", "--turn-credential", "c"];
+        let refused = Options::try_parse_from(["lingua-connect"].iter().chain(&both)).unwrap_err();
+        assert!(refused.to_string().contains("cannot be used with"), "{refused}");
+        let alone = Options::try_parse_from(["lingua-connect", "--turn-secret", "s"]).unwrap_err();
+        assert!(alone.to_string().contains("--ice-server"), "{alone}");
+        let empty =
+            Options::try_parse_from(["lingua-connect", "--ice-server", "turn:t", "--turn-secret", ""]).unwrap_err();
+        assert!(empty.to_string().contains("secret is empty"), "{empty}");
+        let ok = Options::try_parse_from([
+            "lingua-connect",
+            "--ice-server",
+            "turn:t",
+            "--turn-secret",
+            "hush-hush",
+            "--turn-ttl",
+            "2h",
+        ]);
+        let ok = ok.unwrap();
+        assert!(ok.turn_secret.is_some());
+        assert!(!format!("{ok:?}").contains("hush-hush"), "the secret stays out of Debug");
     }
 }

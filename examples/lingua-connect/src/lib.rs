@@ -3,7 +3,7 @@
 //!
 //! The framework-neutral parts are shared with the warp twin
 //! (`examples/lingua-connect-warp`): the flags ([`cli`]), the pages
-//! ([`pages`]) and embedded files ([`assets`]) as [`http::Response`]s, the
+//! ([`pages`]), the ICE servers and TURN credentials ([`ice`]) and embedded files ([`assets`]) as [`http::Response`]s, the
 //! listeners with HTTPS and graceful shutdown for any hyper-compatible
 //! service ([`serve`], [`tls`]), and the front end ([`launch`]). Only
 //! [`app`] knows axum.
@@ -11,6 +11,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod ice;
 pub mod launch;
 pub mod pages;
 pub mod serve;
@@ -34,5 +35,6 @@ mod tests {
         assert_send_sync_debug::<Options>();
         assert_send_sync_debug::<pages::PageConfig>();
         assert_send_sync_debug::<assets::Asset>();
+        assert_send_sync_debug::<ice::IceServers>();
     }
 }

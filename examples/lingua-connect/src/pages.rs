@@ -4,7 +4,7 @@
 //! Framework-neutral: each page is an [`http::Response`] with its status and
 //! headers, which the axum app and its warp twin both return as it is.
 
-use std::sync::LazyLock;
+use std::{io, sync::LazyLock};
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -12,7 +12,11 @@ use lingua_signal_core::{RoomId, prometheus};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use crate::{Options, assets::reply};
+use crate::{
+    Options,
+    assets::reply,
+    ice::{ICE_SERVERS_PATH, IceServer, IceServers},
+};
 
 /// Templates, parsed once. `.html` names turn on HTML autoescaping.
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -63,8 +67,17 @@ pub struct PageConfig {
     pub rooms_path: &'static str,
     /// Where the PeerJS server is.
     pub peer: PeerConfig,
-    /// ICE servers for `RTCPeerConnection`.
+    /// ICE servers for `RTCPeerConnection`, with TURN credentials issued
+    /// for this page (set per request from [`PageConfig::ice`]).
     pub ice_servers: Vec<IceServer>,
+    /// Where the page fetches fresh ICE servers ([`crate::ice::respond`]).
+    pub ice_servers_path: &'static str,
+    /// Seconds the TURN credentials in `ice_servers` stay valid; `None`
+    /// when they do not expire.
+    pub ice_ttl: Option<u64>,
+    /// Where `ice_servers` come from.
+    #[serde(skip)]
+    pub ice: IceServers,
     /// The room size limit.
     pub max_room_size: Option<u16>,
 }
@@ -80,47 +93,28 @@ pub struct PeerConfig {
     pub port: Option<u16>,
 }
 
-/// One ICE server, as `RTCPeerConnection` takes it.
-#[derive(Debug, Clone, Serialize)]
-pub struct IceServer {
-    /// `stun:`, `turn:` or `turns:` URL.
-    pub urls: String,
-    /// TURN username.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// TURN credential.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential: Option<String>,
-}
-
 impl PageConfig {
     /// The configuration of every room page, from the command line: ICE
-    /// servers (TURN credentials only on `turn:`/`turns:` URLs), the PeerJS
-    /// key at [`PEERJS_PATH`], the room size, Socket.IO at `/socket.io` and
-    /// the rooms websocket at `/rooms`.
-    #[must_use]
-    pub fn new(options: &Options, transport: Transport) -> Self {
-        let ice_servers = options
-            .ice_servers
-            .iter()
-            .map(|url| {
-                let turn = url.starts_with("turn:") || url.starts_with("turns:");
-                IceServer {
-                    urls: url.clone(),
-                    username: options.turn_username.clone().filter(|_| turn),
-                    credential: options.turn_credential.clone().filter(|_| turn),
-                }
-            })
-            .collect();
-        Self {
+    /// servers ([`IceServers`]), the PeerJS key at [`PEERJS_PATH`], the room
+    /// size, Socket.IO at `/socket.io` and the rooms websocket at `/rooms`.
+    ///
+    /// # Errors
+    ///
+    /// The ICE flags do not fit together ([`IceServers::from_options`]).
+    pub fn new(options: &Options, transport: Transport) -> io::Result<Self> {
+        let ice = IceServers::from_options(options)?;
+        Ok(Self {
             room_id: None,
             transport,
             socket_path: "/socket.io",
             rooms_path: "/rooms",
             peer: PeerConfig { path: PEERJS_PATH.to_owned(), key: options.peerjs_key.clone(), port: None },
-            ice_servers,
+            ice_servers: Vec::new(),
+            ice_servers_path: ICE_SERVERS_PATH,
+            ice_ttl: ice.ttl().map(|ttl| ttl.as_secs()),
+            ice,
             max_room_size: Some(options.max_room_size),
-        }
+        })
     }
 }
 
@@ -143,7 +137,7 @@ pub fn new_room() -> Response<Bytes> {
 #[must_use]
 pub fn room_page(room: &str, config: &PageConfig) -> Response<Bytes> {
     let Ok(room) = room.parse::<RoomId>() else { return not_found_page() };
-    let page = PageConfig { room_id: Some(room), ..config.clone() };
+    let page = PageConfig { room_id: Some(room), ice_servers: config.ice.current(), ..config.clone() };
     let json = serde_json::to_string(&page).unwrap_or_default();
     render("room.html", context! { config => json }, StatusCode::OK)
 }
@@ -208,7 +202,7 @@ mod tests {
     #[test]
     fn the_transport_is_in_the_page_config() {
         let options = Options::on(([127, 0, 0, 1], 0).into());
-        let page = room_page("r1", &PageConfig::new(&options, Transport::WebSocket));
+        let page = room_page("r1", &PageConfig::new(&options, Transport::WebSocket).unwrap());
         assert_eq!(page.status(), StatusCode::OK);
         let html = String::from_utf8_lossy(page.body());
         assert!(html.contains("&quot;transport&quot;:&quot;websocket&quot;"), "{html}");
@@ -218,7 +212,7 @@ mod tests {
     #[test]
     fn an_invalid_room_is_the_404_page() {
         let options = Options::on(([127, 0, 0, 1], 0).into());
-        let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo));
+        let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo).unwrap());
         assert_eq!(page.status(), StatusCode::NOT_FOUND);
         assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CSP);
     }

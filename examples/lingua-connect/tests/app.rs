@@ -126,6 +126,36 @@ async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
 }
 
 #[tokio::test]
+async fn room_pages_carry_turn_credentials_issued_from_the_secret() {
+    page::room_pages_carry_issued_turn_credentials(app(page::TURN_FLAGS).await.addr).await;
+}
+
+#[tokio::test]
+async fn ice_servers_endpoint_issues_fresh_credentials() {
+    page::ice_servers_endpoint_issues_fresh_credentials(app(page::TURN_FLAGS).await.addr).await;
+}
+
+#[tokio::test]
+async fn ice_servers_endpoint_without_a_secret_repeats_the_page() {
+    page::ice_servers_endpoint_without_a_secret(app(page::PAGE_FLAGS).await.addr, app(&[]).await.addr).await;
+}
+
+#[tokio::test]
+async fn a_turn_secret_without_a_turn_server_is_a_clear_error() {
+    let options = Options::parse_from([
+        "lingua-connect",
+        "--addr",
+        "127.0.0.1:0",
+        "--ice-server",
+        "stun:s",
+        "--turn-secret",
+        "x",
+    ]);
+    let error = start(&options).await.unwrap_err();
+    assert!(error.to_string().contains("--turn-secret needs a turn: or turns: --ice-server"), "{error}");
+}
+
+#[tokio::test]
 async fn metrics_are_exposed() {
     page::metrics_are_exposed(app(&[]).await.addr).await;
 }

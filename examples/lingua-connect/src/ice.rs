@@ -1,0 +1,180 @@
+//! The ICE servers handed to the browser: the `--ice-server` URLs, with
+//! TURN credentials on the `turn:`/`turns:` ones — fixed
+//! (`--turn-username`/`--turn-credential`) or issued per request from
+//! `--turn-secret` by [`lingua_signal_core::turn`].
+//!
+//! Framework-neutral: the room page embeds [`IceServers::current`], and
+//! [`respond`] is `GET /ice-servers`, where pages fetch fresh credentials.
+
+use std::{io, time::Duration};
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use lingua_signal_core::turn::Issuer;
+use serde::Serialize;
+
+use crate::{Options, assets::reply};
+
+/// Where pages fetch fresh ICE servers.
+pub const ICE_SERVERS_PATH: &str = "/ice-servers";
+
+/// The `user` part of issued usernames (`"<expiry>:lingua-connect"`), so
+/// that TURN server logs tell this app's allocations apart.
+pub const TURN_USER: &str = "lingua-connect";
+
+/// One ICE server, as `RTCPeerConnection` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IceServer {
+    /// `stun:`, `turn:` or `turns:` URL.
+    pub urls: String,
+    /// TURN username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// TURN credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// How the `turn:`/`turns:` servers authenticate us.
+#[derive(Debug, Clone)]
+enum TurnAuth {
+    None,
+    Fixed { username: String, credential: String },
+    Issued(Issuer),
+}
+
+/// The ICE servers of the command line, ready to hand out.
+#[derive(Debug, Clone)]
+pub struct IceServers {
+    urls: Vec<String>,
+    auth: TurnAuth,
+}
+
+impl IceServers {
+    /// From `--ice-server`, `--turn-username`/`--turn-credential` or
+    /// `--turn-secret` with `--turn-ttl`.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::InvalidInput`] when `--turn-secret` is given without
+    /// any `turn:`/`turns:` server to use it with.
+    pub fn from_options(options: &Options) -> io::Result<Self> {
+        let auth = match (&options.turn_secret, &options.turn_username, &options.turn_credential) {
+            (Some(secret), ..) => TurnAuth::Issued(Issuer::new(secret.clone()).ttl(options.turn_ttl)),
+            (None, Some(username), Some(credential)) => {
+                TurnAuth::Fixed { username: username.clone(), credential: credential.clone() }
+            }
+            _ => TurnAuth::None,
+        };
+        let servers = Self { urls: options.ice_servers.clone(), auth };
+        if matches!(servers.auth, TurnAuth::Issued(_)) && !servers.urls.iter().any(|url| is_turn(url)) {
+            let message = "--turn-secret needs a turn: or turns: --ice-server to hand credentials for";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
+        Ok(servers)
+    }
+
+    /// How long the credentials of [`IceServers::current`] stay valid:
+    /// `None` unless they are issued from `--turn-secret`.
+    #[must_use]
+    pub fn ttl(&self) -> Option<Duration> {
+        match &self.auth {
+            TurnAuth::Issued(issuer) => Some(issuer.lifetime()),
+            _ => None,
+        }
+    }
+
+    /// The servers with credentials on every `turn:`/`turns:` URL, issued
+    /// now when they come from the secret. Should issuing fail (a system
+    /// clock before 1970), the TURN servers are left out rather than handed
+    /// over without credentials, which `RTCPeerConnection` would refuse.
+    #[must_use]
+    pub fn current(&self) -> Vec<IceServer> {
+        let credentials = match &self.auth {
+            TurnAuth::None => None,
+            TurnAuth::Fixed { username, credential } => Some((username.clone(), credential.clone())),
+            TurnAuth::Issued(issuer) => match issuer.issue(TURN_USER) {
+                Ok(issued) => Some((issued.username().to_owned(), issued.credential().to_owned())),
+                Err(error) => {
+                    tracing::error!(%error, "cannot issue TURN credentials; TURN servers left out");
+                    return self.urls.iter().filter(|url| !is_turn(url)).map(|url| plain(url)).collect();
+                }
+            },
+        };
+        let server = |url: &String| match &credentials {
+            Some((username, credential)) if is_turn(url) => {
+                IceServer { urls: url.clone(), username: Some(username.clone()), credential: Some(credential.clone()) }
+            }
+            _ => plain(url),
+        };
+        self.urls.iter().map(server).collect()
+    }
+}
+
+fn plain(url: &str) -> IceServer {
+    IceServer { urls: url.to_owned(), username: None, credential: None }
+}
+
+fn is_turn(url: &str) -> bool {
+    url.starts_with("turn:") || url.starts_with("turns:")
+}
+
+/// The body of `GET /ice-servers`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fresh {
+    ice_servers: Vec<IceServer>,
+    /// Seconds the credentials stay valid; `null` when they do not expire.
+    ttl: Option<u64>,
+}
+
+/// `GET /ice-servers`: `{"iceServers": [...], "ttl": seconds|null}` with
+/// credentials issued now, never cached (each answer is valid for `ttl`
+/// seconds from the moment it is made).
+#[must_use]
+pub fn respond(servers: &IceServers) -> Response<Bytes> {
+    let body = Fresh { ice_servers: servers.current(), ttl: servers.ttl().map(|ttl| ttl.as_secs()) };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    reply(StatusCode::OK, &headers, Bytes::from(json))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn servers(args: &[&str]) -> io::Result<IceServers> {
+        IceServers::from_options(&Options::parse_from(["lingua-connect"].iter().chain(args)))
+    }
+
+    #[test]
+    fn issued_credentials_go_on_turn_urls_only() {
+        let ice = servers(&["--ice-server", "stun:s", "--ice-server", "turns:t:5349", "--turn-secret", "x"]).unwrap();
+        let current = ice.current();
+        assert_eq!(current[0], plain("stun:s"));
+        assert_eq!(current[1].urls, "turns:t:5349");
+        let username = current[1].username.as_deref().unwrap();
+        assert!(username.ends_with(":lingua-connect"), "{username}");
+        assert_eq!(current[1].credential.as_ref().map(String::len), Some(28), "base64 of 20 bytes");
+        assert_eq!(ice.ttl(), Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn fixed_credentials_do_not_expire() {
+        let ice = servers(&["--ice-server", "turn:t", "--turn-username", "u", "--turn-credential", "c"]).unwrap();
+        assert_eq!(ice.current()[0].username.as_deref(), Some("u"));
+        assert_eq!(ice.ttl(), None);
+    }
+
+    #[test]
+    fn a_secret_without_a_turn_url_is_refused() {
+        let error = servers(&["--ice-server", "stun:s", "--turn-secret", "x"]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains("turn: or turns:"), "{error}");
+    }
+}
