@@ -94,6 +94,11 @@ pub struct Options {
     #[arg(long = "allow-origin", value_name = "ORIGIN", env = "LINGUA_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub allow_origins: Vec<String>,
 
+    /// Most PeerJS peers registered at once from one client address (0: no
+    /// limit). Loopback clients are not counted.
+    #[arg(long, env = "LINGUA_MAX_PEERS_PER_IP", default_value_t = 128)]
+    pub max_peers_per_ip: usize,
+
     /// Joins one connection may ask for, as PER_SECOND/BURST.
     #[arg(long, env = "LINGUA_JOIN_RATE", default_value = "2/10", value_parser = rate, value_name = "PER_SECOND/BURST")]
     pub join_rate: Rate,
@@ -119,6 +124,7 @@ impl Options {
             .path(crate::PEERJS_PATH)
             .key(self.peerjs_key.clone())
             .allow_discovery(self.peerjs_discovery)
+            .max_peers_per_ip(Some(self.max_peers_per_ip).filter(|&n| n > 0))
     }
 
     /// The hub both apps serve: room size and rate limits from the flags,
