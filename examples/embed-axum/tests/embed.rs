@@ -23,7 +23,8 @@ async fn start_with(secret: Option<&str>) -> String {
     let (app, _hub) = embed_axum::app(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // Served as main.rs serves it; the listener lives as long as the test.
+    std::mem::forget(lingua_signal_serve::Server::default().serve(listener, app).unwrap());
     addr
 }
 

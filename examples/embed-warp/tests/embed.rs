@@ -19,7 +19,8 @@ async fn start_with(secret: Option<&str>) -> SocketAddr {
     let (routes, _hub) = embed_warp::routes(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(warp::serve(routes).incoming(listener).run());
+    // Served as main.rs serves it; the listener lives as long as the test.
+    std::mem::forget(lingua_signal_serve::Server::default().serve(listener, warp::service(routes)).unwrap());
     addr
 }
 
