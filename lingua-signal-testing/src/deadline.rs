@@ -120,7 +120,7 @@ pub async fn a_half_sent_upgrade_request_gets_408(addr: SocketAddr, path: &str) 
 /// deadline. `head` must reach a route that reads its body.
 pub async fn a_slow_body_gets_408_at_the_body_deadline(addr: SocketAddr, head: &str) {
     assert!(head.contains("Content-Length: 1000\r\n") && head.ends_with("\r\n\r\n"), "{head}");
-    let (text, at) = dribble(addr, head.as_bytes(), std::iter::repeat(b'a').take(1000)).await;
+    let (text, at) = dribble(addr, head.as_bytes(), std::iter::repeat_n(b'a', 1000)).await;
     assert_408(&text, at, BODY);
 }
 
