@@ -51,10 +51,9 @@ pub struct Options {
     pub tls_key: Option<PathBuf>,
 
     // Connection deadlines and limits (lingua-signal-serve; SECURITY.md).
-    // Durations: seconds ("10") or with a unit ("500ms", "1m 30s").
     /// Time a client has to send a complete request head, on a new
     /// connection or for the next request on a kept-alive one; then 408 and
-    /// close.
+    /// close. Durations: seconds (10) or with a unit (500ms, 1m 30s).
     #[arg(long, env = "LINGUA_HEADER_TIMEOUT", default_value = "10s", value_parser = duration, help_heading = LIMITS)]
     pub header_timeout: Duration,
 
