@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 pub mod app;
+pub mod deadline;
 pub mod fuzz;
 pub mod gate;
 pub mod http;

@@ -40,6 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Disconnects every Socket.IO client, so the server can drain.
         hub.shutdown();
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    // lingua-signal-serve rather than `axum::serve`: deadlines on every
+    // connection state (slowloris, idle keep-alive) and a per-IP cap.
+    lingua_signal_serve::Server::default().run(listener, app, shutdown).await?;
     Ok(())
 }

@@ -23,7 +23,8 @@ async fn start_with(secret: Option<&str>) -> String {
     let (app, _hub) = embed_axum::app(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // Served as main.rs serves it; the listener lives as long as the test.
+    std::mem::forget(lingua_signal_serve::Server::default().serve(listener, app).unwrap());
     addr
 }
 
@@ -107,4 +108,16 @@ async fn with_a_secret_only_clients_that_show_it_get_in() -> TestResult {
     assert_eq!(stranger.expect_json().await, error("unauthorized: the token is wrong"));
     peers.connect_peer("p1", "s3cret").await.expect_open().await;
     Ok(())
+}
+
+#[tokio::test]
+async fn a_slow_note_body_gets_408_at_the_body_deadline() {
+    use lingua_signal_serve::{Deadlines, Server};
+    let (app, _hub) = embed_axum::app(None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::builder().deadlines(Deadlines::default().body(lingua_signal_testing::deadline::BODY)).build();
+    let serving = server.serve(listener, app).unwrap();
+    let head = "POST /notes HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n";
+    lingua_signal_testing::deadline::a_slow_body_gets_408_at_the_body_deadline(serving.local_addr(), head).await;
+    assert_eq!(server.stats().body_timeouts, 1);
 }

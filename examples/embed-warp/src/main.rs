@@ -40,6 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Closes every rooms and PeerJS socket with 1001, so the server can drain.
         hub.shutdown();
     };
-    warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
+    // lingua-signal-serve rather than `warp::serve`: deadlines on every
+    // connection state (slowloris, idle keep-alive) and a per-IP cap.
+    lingua_signal_serve::Server::default().run(listener, warp::service(routes), shutdown).await?;
     Ok(())
 }

@@ -19,7 +19,8 @@ async fn start_with(secret: Option<&str>) -> SocketAddr {
     let (routes, _hub) = embed_warp::routes(secret);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(warp::serve(routes).incoming(listener).run());
+    // Served as main.rs serves it; the listener lives as long as the test.
+    std::mem::forget(lingua_signal_serve::Server::default().serve(listener, warp::service(routes)).unwrap());
     addr
 }
 
@@ -82,4 +83,16 @@ async fn with_a_secret_only_clients_that_show_it_get_in() {
     let mut stranger = peers.connect_peer("p1", "guess").await;
     assert_eq!(stranger.expect_json().await, error("unauthorized: the token is wrong"));
     peers.connect_peer("p1", "s3cret").await.expect_open().await;
+}
+
+#[tokio::test]
+async fn a_slow_note_body_gets_408_at_the_body_deadline() {
+    use lingua_signal_serve::{Deadlines, Server};
+    let (routes, _hub) = embed_warp::routes(None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::builder().deadlines(Deadlines::default().body(lingua_signal_testing::deadline::BODY)).build();
+    let serving = server.serve(listener, warp::service(routes)).unwrap();
+    let head = "POST /notes HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n";
+    lingua_signal_testing::deadline::a_slow_body_gets_408_at_the_body_deadline(serving.local_addr(), head).await;
+    assert_eq!(server.stats().body_timeouts, 1);
 }

@@ -235,3 +235,17 @@ async fn pages_of_other_origins_get_403_on_the_rooms_and_peerjs_websockets() {
         assert_eq!(id.status.as_u16() == 200, allowed, "PeerJS id from {origin}");
     }
 }
+
+#[tokio::test]
+async fn peerjs_peers_per_address_are_capped_through_the_listener() {
+    // The listener hands the client's address to the PeerJS filter.
+    let app = app(&["--max-peers-per-ip", "2", "--limit-loopback"]).await;
+    let target = Target::new(app.addr, "/peerjs", "peerjs");
+    let _a = target.open("pa").await;
+    let _b = target.open("pb").await;
+    let mut over = target.connect_peer("pc", "token-pc").await;
+    assert_eq!(
+        over.expect_json().await,
+        json!({"type": "ERROR", "payload": {"msg": "Too many peers from this address"}})
+    );
+}

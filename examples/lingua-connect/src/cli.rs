@@ -76,6 +76,37 @@ pub struct Options {
     #[arg(long, env = "LINGUA_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    // Connection deadlines and limits (lingua-signal-serve; SECURITY.md).
+    /// Time a client has to send a complete request head, on a new
+    /// connection or for the next request on a kept-alive one; then 408 and
+    /// close. Durations: seconds (10) or with a unit (500ms, 1m 30s).
+    #[arg(long, env = "LINGUA_HEADER_TIMEOUT", default_value = "10s", value_parser = duration, help_heading = LIMITS)]
+    pub header_timeout: Duration,
+
+    /// Time a kept-alive connection may stay silent after a response; then
+    /// it is closed.
+    #[arg(long, env = "LINGUA_IDLE_TIMEOUT", default_value = "5s", value_parser = duration, help_heading = LIMITS)]
+    pub idle_timeout: Duration,
+
+    /// Time a client has to send a whole request body after its head; then
+    /// 408 and close.
+    #[arg(long, env = "LINGUA_BODY_TIMEOUT", default_value = "30s", value_parser = duration, help_heading = LIMITS)]
+    pub body_timeout: Duration,
+
+    /// Time a client has to complete its TLS handshake.
+    #[arg(long, env = "LINGUA_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = duration, help_heading = LIMITS)]
+    pub tls_handshake_timeout: Duration,
+
+    /// Most connections open at once from one IP address (IPv6: one /64),
+    /// websockets included; more are closed at once. 0: no cap.
+    #[arg(long, env = "LINGUA_MAX_CONNECTIONS_PER_IP", default_value_t = 256, help_heading = LIMITS)]
+    pub max_connections_per_ip: u32,
+
+    /// Apply --max-connections-per-ip to loopback clients too (exempt by
+    /// default, for local tests and load generators).
+    #[arg(long, env = "LINGUA_LIMIT_LOOPBACK", help_heading = LIMITS)]
+    pub limit_loopback: bool,
+
     /// Most participants per room (2 for a one-to-one lesson).
     #[arg(long, env = "LINGUA_MAX_ROOM_SIZE", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_room_size: u16,
@@ -95,7 +126,7 @@ pub struct Options {
     pub allow_origins: Vec<String>,
 
     /// Most PeerJS peers registered at once from one client address (0: no
-    /// limit). Loopback clients are not counted.
+    /// limit). Loopback clients are not counted unless --limit-loopback.
     #[arg(long, env = "LINGUA_MAX_PEERS_PER_IP", default_value_t = 128)]
     pub max_peers_per_ip: usize,
 
@@ -125,6 +156,7 @@ impl Options {
             .key(self.peerjs_key.clone())
             .allow_discovery(self.peerjs_discovery)
             .max_peers_per_ip(Some(self.max_peers_per_ip).filter(|&n| n > 0))
+            .limit_loopback(self.limit_loopback)
     }
 
     /// The hub both apps serve: room size and rate limits from the flags,
@@ -164,6 +196,17 @@ impl Options {
         let mut options = Self::parse_from(["lingua-connect"]);
         options.addr = addr;
         options
+    }
+}
+
+/// The `--help` heading of the connection deadlines and limits.
+const LIMITS: &str = "Connection deadlines and limits";
+
+/// A duration: whole seconds ("10") or humantime ("500ms", "1m 30s").
+fn duration(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<u64>() {
+        Ok(seconds) => Ok(Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{text:?}: {e} (e.g. 10, 10s, 500ms, 1m)")),
     }
 }
 
@@ -293,5 +336,16 @@ mod tests {
         let ok = ok.unwrap();
         assert!(ok.turn_secret.is_some());
         assert!(!format!("{ok:?}").contains("hush-hush"), "the secret stays out of Debug");
+    }
+
+    #[test]
+    fn durations_are_seconds_or_humane() {
+        assert_eq!(duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(duration("soon").is_err());
+        let options = Options::on("127.0.0.1:0".parse().unwrap());
+        assert_eq!((options.header_timeout, options.idle_timeout), (Duration::from_secs(10), Duration::from_secs(5)));
+        assert_eq!((options.body_timeout, options.max_connections_per_ip), (Duration::from_secs(30), 256));
     }
 }

@@ -4,11 +4,12 @@
 use std::{io, process::ExitCode};
 
 use clap::{CommandFactory, FromArgMatches};
+use lingua_signal_serve::shutdown_signal;
 use tracing_subscriber::EnvFilter;
 
 use crate::{
     Options, PEERJS_PATH,
-    serve::{Farewell, Running, shutdown_signal},
+    serve::{Farewell, Running},
 };
 
 /// Parses the flags (with `name` and `about` in `--help`), starts the app

@@ -1,26 +1,15 @@
-//! Listeners, HTTPS and graceful shutdown, for any hyper-compatible service:
-//! the axum app's `Router` and the warp twin's `warp::service(filter)` alike.
+//! The app's listeners, through `lingua-signal-serve` (deadlines on every
+//! connection state, per-IP caps, accept back-off, HTTPS, graceful
+//! shutdown), for any hyper-compatible service: the axum app's `Router` and
+//! the warp twin's `warp::service(filter)` alike.
 
-use std::{convert::Infallible, error::Error, future::Future, io, net::SocketAddr, time::Duration};
+use std::{error::Error, future::Future, io, net::SocketAddr};
 
 use http::{Request, Response};
-use hyper::body::{Body, Incoming};
-use hyper_util::{
-    rt::{TokioExecutor, TokioIo},
-    server::{conn::auto, graceful::GracefulShutdown},
-    service::TowerToHyperService,
-};
-use tokio::{net::TcpListener, sync::watch, task::JoinSet};
-use tokio_rustls::TlsAcceptor;
-use tower::Service;
+use lingua_signal_serve::{Deadlines, Limits, RequestBody, Server, Serving, tls::TlsAcceptor};
+use tokio::net::TcpListener;
 
 use crate::Options;
-
-/// How long open connections get to finish after shutdown begins.
-const DRAIN: Duration = Duration::from_secs(5);
-
-/// How long a client gets to finish its TLS handshake.
-const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// What an app does when shutdown begins, before the listeners close and
 /// open connections drain: tell its clients the server is going away.
@@ -29,17 +18,36 @@ pub trait Farewell {
     fn farewell(&self) -> impl Future<Output = ()> + Send;
 }
 
-/// A tower service that hyper can serve: cloned per connection, answering
-/// every request (errors are for hyper to log, not for the client).
+/// A tower service that the server can serve: cloned per connection.
 pub trait HttpService<B>:
-    Service<Request<Incoming>, Response = Response<B>, Error = Infallible, Future: Send> + Clone + Send + 'static
+    tower::Service<
+        Request<RequestBody>,
+        Response = Response<B>,
+        Error: Into<Box<dyn Error + Send + Sync>>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
 {
 }
 
 impl<S, B> HttpService<B> for S where
-    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible, Future: Send> + Clone + Send + 'static
+    S: tower::Service<
+            Request<RequestBody>,
+            Response = Response<B>,
+            Error: Into<Box<dyn Error + Send + Sync>>,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
 {
 }
+
+/// A response body the server can write.
+pub trait HttpBody: hyper::body::Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static {}
+
+impl<B> HttpBody for B where B: hyper::body::Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static
+{}
 
 /// A started server.
 #[derive(Debug)]
@@ -52,8 +60,9 @@ pub struct Running<A> {
     pub scheme: &'static str,
     /// The app, for its hub and handles.
     pub app: A,
-    stop: watch::Sender<bool>,
-    tasks: JoinSet<()>,
+    /// The server both listeners share (per-IP counts, [`Server::stats`]).
+    pub server: Server,
+    listeners: Vec<Serving>,
 }
 
 impl<A> Running<A> {
@@ -67,11 +76,32 @@ impl<A> Running<A> {
 impl<A: Farewell> Running<A> {
     /// Tells every client the server is going away ([`Farewell`]), stops
     /// accepting, and waits up to 5 s for open connections to finish.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         tracing::info!("shutting down");
         self.app.farewell().await;
-        let _ = self.stop.send(true);
-        while self.tasks.join_next().await.is_some() {}
+        let handles: Vec<_> = self.listeners.into_iter().map(|serving| tokio::spawn(serving.shutdown())).collect();
+        for handle in handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// The server the flags describe: `--header-timeout`, `--idle-timeout`,
+/// `--body-timeout`, `--tls-handshake-timeout`, `--max-connections-per-ip`,
+/// `--limit-loopback`, and TLS when `tls` is given.
+#[must_use]
+pub fn server(options: &Options, tls: Option<TlsAcceptor>) -> Server {
+    let deadlines = Deadlines::default()
+        .header(options.header_timeout)
+        .idle(options.idle_timeout)
+        .body(options.body_timeout)
+        .tls_handshake(options.tls_handshake_timeout);
+    let limits =
+        Limits::default().max_connections_per_ip(options.max_connections_per_ip).limit_loopback(options.limit_loopback);
+    let builder = Server::builder().deadlines(deadlines).limits(limits);
+    match tls {
+        Some(acceptor) => builder.tls(acceptor).build(),
+        None => builder.build(),
     }
 }
 
@@ -90,127 +120,19 @@ pub async fn serve<A, S, SB, P, PB>(
 ) -> io::Result<Running<A>>
 where
     S: HttpService<SB>,
-    SB: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+    SB: HttpBody,
     P: HttpService<PB>,
-    PB: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
+    PB: HttpBody,
 {
-    let (stop, stopped) = watch::channel(false);
-    let mut tasks = JoinSet::new();
-    let listener = TcpListener::bind(options.addr).await?;
-    let addr = listener.local_addr()?;
+    let server = server(options, tls);
+    let mut listeners = vec![server.serve(TcpListener::bind(options.addr).await?, main)?];
+    let addr = listeners[0].local_addr();
     let mut peerjs_addr = None;
     if let Some(port) = options.peerjs_port {
         let listener = TcpListener::bind(SocketAddr::new(options.addr.ip(), port)).await?;
-        peerjs_addr = Some(listener.local_addr()?);
-        tasks.spawn(accept_loop(listener, peerjs_only, tls.clone(), stopped.clone()));
+        let serving = server.serve(listener, peerjs_only)?;
+        peerjs_addr = Some(serving.local_addr());
+        listeners.push(serving);
     }
-    tasks.spawn(accept_loop(listener, main, tls.clone(), stopped));
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    Ok(Running { addr, peerjs_addr, scheme, app, stop, tasks })
-}
-
-/// Accepts connections until `stopped` turns true, then drains them.
-async fn accept_loop<S, B>(
-    listener: TcpListener,
-    service: S,
-    tls: Option<TlsAcceptor>,
-    mut stopped: watch::Receiver<bool>,
-) where
-    S: HttpService<B>,
-    B: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
-{
-    let graceful = GracefulShutdown::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => serve_connection(tcp, peer, service.clone(), tls.as_ref(), &graceful),
-                Err(error) => {
-                    // Out of file descriptors and the like: back off, keep serving.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            // A stop request, or the `Running` handle dropped.
-            _ = stopped.changed() => break,
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
-        tracing::warn!("connections still open after {DRAIN:?}; closing them");
-    }
-}
-
-fn serve_connection<S, B>(
-    tcp: tokio::net::TcpStream,
-    peer: SocketAddr,
-    service: S,
-    tls: Option<&TlsAcceptor>,
-    graceful: &GracefulShutdown,
-) where
-    S: HttpService<B>,
-    B: Body<Data: Send, Error: Into<Box<dyn Error + Send + Sync>>> + Send + 'static,
-{
-    // Signaling frames are small and latency matters more than packing them:
-    // no Nagle delay (browsers set the same on their side).
-    if let Err(error) = tcp.set_nodelay(true) {
-        tracing::debug!(%peer, %error, "cannot set TCP_NODELAY");
-    }
-    let service = TowerToHyperService::new(service);
-    let builder = auto::Builder::new(TokioExecutor::new());
-    match tls {
-        None => {
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service).into_owned();
-            spawn_logged(graceful.watch(connection), peer);
-        }
-        Some(acceptor) => {
-            let handshake = acceptor.accept(tcp);
-            let watcher = graceful.watcher();
-            tokio::spawn(async move {
-                let stream = match tokio::time::timeout(HANDSHAKE, handshake).await {
-                    Ok(Ok(stream)) => stream,
-                    Ok(Err(error)) => return tracing::debug!(%peer, %error, "TLS handshake failed"),
-                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
-                };
-                let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-                if let Err(error) = watcher.watch(connection).await {
-                    tracing::debug!(%peer, %error, "connection ended with an error");
-                }
-            });
-        }
-    }
-}
-
-fn spawn_logged<F, E>(connection: F, peer: SocketAddr)
-where
-    F: Future<Output = Result<(), E>> + Send + 'static,
-    E: std::fmt::Display,
-{
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            tracing::debug!(%peer, %error, "connection ended with an error");
-        }
-    });
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => drop(term.recv().await),
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    Ok(Running { addr, peerjs_addr, scheme: server.scheme(), app, server, listeners })
 }

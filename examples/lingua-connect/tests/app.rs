@@ -314,3 +314,17 @@ async fn a_join_flood_is_refused_then_disconnected_and_others_carry_on() {
     sio.next_event("calm", "user-connected", json!(["late"])).await.unwrap();
     sio.exit().await.unwrap();
 }
+
+#[tokio::test]
+async fn peerjs_peers_per_address_are_capped_through_the_listener() {
+    // The listener hands the client's address to the PeerJS server.
+    let app = app(&["--max-peers-per-ip", "2", "--limit-loopback"]).await;
+    let target = lingua_signal_testing::peerjs::Target::new(app.addr, "/peerjs", "peerjs");
+    let _a = target.open("pa").await;
+    let _b = target.open("pb").await;
+    let mut over = target.connect_peer("pc", "token-pc").await;
+    assert_eq!(
+        over.expect_json().await,
+        json!({"type": "ERROR", "payload": {"msg": "Too many peers from this address"}})
+    );
+}
