@@ -363,3 +363,54 @@ async fn an_oversized_message_disconnects_its_sender_on_both_transports() -> Tes
     sio.exit().await?;
     Ok(())
 }
+
+/// A client that opens the Engine.IO websocket and never connects to the
+/// namespace (no `40` packet) is closed at the connect deadline; one that
+/// connects stays.
+#[tokio::test]
+async fn a_transport_that_never_connects_to_the_namespace_is_closed() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = Duration::from_millis(400);
+    let server = serve(Signaling::builder().connect_timeout(deadline)).await;
+    let url = format!("{}/socket.io/?EIO=4&transport=websocket", server.url.replacen("http", "ws", 1));
+    let open = |url: String| async move {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let first = ws.next().await.unwrap().unwrap();
+        assert!(first.to_text().unwrap().starts_with("0{"), "Engine.IO open packet: {first:?}");
+        ws
+    };
+    let mut silent = open(url.clone()).await;
+    let mut connected = open(url).await;
+    connected.send(Message::text("40")).await.unwrap();
+    let started = tokio::time::Instant::now();
+    // The silent one ends (a close frame, then the end of the stream)...
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = silent.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the silent transport is still open after 5 s");
+    assert!(started.elapsed() >= deadline / 2, "closed before the deadline: {:?}", started.elapsed());
+    // ...while the connected one got its CONNECT and is still served.
+    let reply = connected.next().await.unwrap().unwrap();
+    assert!(reply.to_text().unwrap().starts_with("40"), "CONNECT: {reply:?}");
+    tokio::time::sleep(deadline).await;
+    connected.send(Message::text("42[\"leave-room\",\"nowhere\"]")).await.unwrap();
+    // Its answer, past any Engine.IO ping (answered with a pong).
+    let answer = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let frame = connected.next().await.unwrap().unwrap();
+            match frame.to_text().unwrap() {
+                "2" => connected.send(Message::text("3")).await.unwrap(),
+                text => return text.to_owned(),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("42[\"error\""), "{answer}");
+}
