@@ -2,7 +2,8 @@
 //! that exhaust what it has: out of file descriptors (an open-file limit
 //! of 40 set with `ulimit -n` for the child only), and 500 stalled
 //! connections (memory and descriptors come back once the header deadline
-//! has closed them).
+//! has closed them), and peers that flood the relay (closed with 1008,
+//! memory and descriptors come back).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -197,4 +198,55 @@ async fn stall(server: &mut Server, count: usize, fds_before: usize) -> (usize, 
     }
     assert!(server.wait(Duration::from_secs(5), |s| s.fds() <= fds_before).await, "{} fds left", server.fds());
     (fds_peak, rss_peak, server.fds(), server.rss_kib())
+}
+
+#[tokio::test]
+async fn relay_floods_are_closed_and_give_back_their_memory_and_descriptors() {
+    const FLOODERS: usize = 100;
+    let rate = ["--relay-rate", "20/20"];
+    let mut server = Server::start(4096, &rate, &[("MALLOC_ARENA_MAX", "1")]).await;
+    let target = lingua_signal_testing::peerjs::Target::new(server.addr, "/peerjs", "peerjs");
+    // Warm up: one peer that behaves.
+    drop(target.open("warm").await);
+    let (fds_before, rss_before) = (server.fds(), server.rss_kib());
+    let mut rounds = Vec::new();
+    for round in 0..3 {
+        let mut floods = JoinSet::new();
+        for n in 0..FLOODERS {
+            let target = target.clone();
+            floods.spawn(async move {
+                let id = format!("f{round}-{n}");
+                let mut peer = target.open(&id).await;
+                // The burst (20), as many refusals, and more: to itself, so
+                // the relayed ones and the EXPIREs come back to this socket.
+                let offer = serde_json::json!({"type": "OFFER", "dst": id, "payload": "x".repeat(512)});
+                for _ in 0..60 {
+                    let text = offer.to_string();
+                    if peer.try_send(tokio_tungstenite::tungstenite::Message::text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                loop {
+                    match peer.next_frame().await {
+                        lingua_signal_testing::peerjs::Frame::Json(_) => {}
+                        lingua_signal_testing::peerjs::Frame::Closed(code) => return code,
+                    }
+                }
+            });
+        }
+        while let Some(code) = floods.join_next().await {
+            assert_eq!(code.unwrap(), Some(1008), "a flooding peer is closed with 1008");
+        }
+        assert!(server.wait(Duration::from_secs(5), |s| s.fds() <= fds_before).await, "{} fds left", server.fds());
+        rounds.push(server.rss_kib());
+    }
+    println!("{FLOODERS} flooding peers, 3 rounds: before VmRSS {rss_before} KiB, after each {rounds:?} KiB");
+    // Nothing of a closed flooder is kept: once the allocator has settled,
+    // a round adds less than a quarter of what the first one took.
+    let cost = rounds[0].saturating_sub(rss_before).max(1024);
+    let growth = rounds[2].saturating_sub(rounds[1]);
+    assert!(growth < cost / 4, "VmRSS grows {growth} KiB per round; the first round took {cost} KiB");
+    assert!(server.healthy_within(Duration::from_secs(5)).await);
+    assert!(server.alive());
+    assert!(server.log_count("persistently over its relay rate limit") >= 3 * FLOODERS, "each close is logged");
 }
