@@ -102,10 +102,21 @@ impl Hub {
     /// [`CloseReason::Shutdown`](crate::CloseReason::Shutdown): their inboxes drain and then return
     /// `None`, which tells each adapter to close its socket. No membership
     /// events are sent, since everyone is leaving at once.
+    /// The backplane hears of it ([`Backplane::shutdown`]), so that other
+    /// processes may announce this one's members as gone at once.
     pub fn shutdown(&self) {
         let m = &self.inner.metrics;
         self.lock_rooms().close_all(m);
         self.lock_peers().close_all(m);
+        self.inner.backplane.shutdown();
+    }
+
+    /// A handle that does not keep the hub alive, for tasks that serve it
+    /// (a [`Backplane`]'s subscriber): they stop once [`WeakHub::upgrade`]
+    /// returns `None`.
+    #[must_use]
+    pub fn downgrade(&self) -> WeakHub {
+        WeakHub(Arc::downgrade(&self.inner))
     }
 
     /// Expires held messages (sending EXPIRE to their senders) and drops
@@ -161,6 +172,18 @@ impl Hub {
     /// Runs `f` on the relay state machine, under the peer lock.
     fn with_peers<R>(&self, f: impl FnOnce(&mut PeerState, &Env<'_>) -> R) -> R {
         f(&mut self.lock_peers(), &self.env())
+    }
+}
+
+/// A [`Hub`] that may have been dropped ([`Hub::downgrade`]).
+#[derive(Debug, Clone)]
+pub struct WeakHub(Weak<Inner>);
+
+impl WeakHub {
+    /// The hub, while any clone of it is alive.
+    #[must_use]
+    pub fn upgrade(&self) -> Option<Hub> {
+        self.0.upgrade().map(|inner| Hub { inner })
     }
 }
 
