@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(parse_field(&member_field(&room, &user)), Some(Field::Member(room, user.clone())));
         assert_eq!(parse_field(&peer_field(&user)), Some(Field::Peer(user)));
         assert_eq!(parse_field(ALIVE_FIELD), Some(Field::Alive));
-        for bad in ["", "m/", "m/r", "m/r/bad id", "p/", "x/y", "p/a/b"] {
+        for bad in ["", "m/", "m/r", "m/r/bad!id", "m/r/a/b", "p/", "x/y", "p/a/b"] {
             assert_eq!(parse_field(bad), None, "{bad}");
         }
     }
