@@ -1,0 +1,130 @@
+//! Both apps sharing rooms and PeerJS peers through a real `redis-server`
+//! (`--redis-url`): in-process apps for the transports, and separate
+//! processes of the built binary for a SIGKILL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use clap::Parser;
+use lingua_signal_testing::{
+    peerjs::{Frame, Target},
+    redis::RedisServer,
+    rooms::{RoomsClient, WAIT, user_connected, user_disconnected},
+    sio::Sio,
+};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const TTL_MS: u64 = 1000;
+
+fn flags(url: &str) -> Vec<String> {
+    ["--addr", "127.0.0.1:0", "--trust-client-ids", "--redis-url", url, "--redis-ttl-ms", &TTL_MS.to_string()]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// `joiner` joined `room` and heard of `other` once: in its join's reply
+/// or as one event after it.
+async fn meets(joiner: &mut RoomsClient, room: &str, user: &str, other: &str) {
+    if !joiner.join(room, user).await.iter().any(|u| u == other) {
+        assert_eq!(joiner.recv().await, user_connected(room, other));
+    }
+}
+
+#[tokio::test]
+async fn socket_io_and_websocket_members_on_two_apps_hear_each_other_once() {
+    let redis = RedisServer::start();
+    let mut axum_args = vec!["lingua-connect".to_owned()];
+    axum_args.extend(flags(&redis.url()));
+    let axum_app = lingua_connect::start(&lingua_connect::Options::parse_from(axum_args)).await.unwrap();
+    let mut warp_args = vec!["lingua-connect-warp".to_owned()];
+    warp_args.extend(flags(&redis.url()));
+    let warp_app = lingua_connect_warp::start(&lingua_connect_warp::Options::parse_from(warp_args)).await.unwrap();
+
+    let mut sio = Sio::start().await.unwrap();
+    sio.connected("a", &format!("http://{}", axum_app.addr), json!({})).await.unwrap();
+    let ack = sio.request("a", "join-room", json!(["room-1", "peer-a"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": []})]);
+
+    let ws_url = format!("ws://{}/rooms?v=1", warp_app.addr);
+    let mut b = RoomsClient::connect(&ws_url).await;
+    meets(&mut b, "room-1", "peer-b", "peer-a").await;
+    sio.next_event("a", "user-connected", json!(["peer-b"])).await.unwrap();
+
+    // Each next event proves the one before came once: a duplicate would
+    // have been next instead.
+    b.leave("room-1").await;
+    sio.next_event("a", "user-disconnected", json!(["peer-b"])).await.unwrap();
+    assert_eq!(b.join("room-1", "peer-b").await, ["peer-a"]);
+    sio.next_event("a", "user-connected", json!(["peer-b"])).await.unwrap();
+    b.stream().close(None).await.unwrap();
+    sio.next_event("a", "user-disconnected", json!(["peer-b"])).await.unwrap();
+
+    let mut c = RoomsClient::connect(&ws_url).await;
+    assert_eq!(c.join("room-1", "peer-c").await, ["peer-a"]);
+    sio.next_event("a", "user-connected", json!(["peer-c"])).await.unwrap();
+    sio.close("a").await.unwrap();
+    assert_eq!(c.recv().await, user_disconnected("room-1", "peer-a"));
+    c.assert_silent(Duration::from_millis(TTL_MS)).await;
+    sio.exit().await.unwrap();
+
+    // PeerJS across the two apps: an OFFER from the axum app's peer reaches
+    // the warp app's peer, with its sender's id.
+    let mut pa = Target::new(axum_app.addr, "/peerjs", "peerjs").open("pa").await;
+    let mut pb = Target::new(warp_app.addr, "/peerjs", "peerjs").open("pb").await;
+    pa.send_json(&json!({"type": "OFFER", "dst": "pb", "payload": {"sdp": "v=0"}})).await;
+    let offer = pb.expect_json().await;
+    assert_eq!(offer, json!({"type": "OFFER", "src": "pa", "dst": "pb", "payload": {"sdp": "v=0"}}));
+    pb.send_json(&json!({"type": "ANSWER", "dst": "pa", "payload": {"sdp": "v=1"}})).await;
+    assert_eq!(pa.expect_json().await["type"], "ANSWER");
+}
+
+/// A `lingua-connect-warp` process on `url`'s Redis, and its address.
+async fn process(url: &str) -> (tokio::process::Child, String) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lingua-connect-warp"))
+        .args(flags(url))
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().unwrap();
+    let addr = first.rsplit("http://").next().unwrap().trim().to_owned();
+    // Keep reading, so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+#[tokio::test]
+async fn a_killed_process_is_announced_gone_within_the_ttl_and_frees_its_peer_ids() {
+    let redis = RedisServer::start();
+    let (_survivor, addr1) = process(&redis.url()).await;
+    let (mut doomed, addr2) = process(&redis.url()).await;
+
+    let mut x = RoomsClient::connect(&format!("ws://{addr1}/rooms?v=1")).await;
+    assert!(x.join("room-1", "x").await.is_empty());
+    let target = |addr: &str| Target::new(addr.parse().unwrap(), "/peerjs", "peerjs");
+    let _py = target(&addr2).open("py").await;
+    let mut y = RoomsClient::connect(&format!("ws://{addr2}/rooms?v=1")).await;
+    meets(&mut y, "room-1", "y", "x").await;
+    // y's join reached the survivor after py's registration did.
+    assert_eq!(x.recv().await, user_connected("room-1", "y"));
+    let mut taken = target(&addr1).connect_peer("py", "another-token").await;
+    assert_eq!(taken.expect_json().await["type"], "ID-TAKEN");
+
+    let killed = Instant::now();
+    doomed.start_kill().unwrap();
+    let heard = tokio::time::timeout(Duration::from_millis(TTL_MS * 3), x.recv()).await.expect("not announced");
+    assert_eq!(heard, user_disconnected("room-1", "y"));
+    let took = killed.elapsed();
+    assert!(took <= Duration::from_millis(TTL_MS + TTL_MS / 5 + 500), "announced after {took:?}");
+    x.assert_silent(Duration::from_millis(TTL_MS)).await;
+
+    let mut again = target(&addr1).connect_peer("py", "another-token").await;
+    assert_eq!(again.next_frame().await, Frame::Json(json!({"type": "OPEN"})));
+}
