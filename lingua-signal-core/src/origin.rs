@@ -95,7 +95,7 @@ impl Origins {
             return true;
         }
         let origin = origin.trim().to_ascii_lowercase();
-        if self.allowed.iter().any(|o| *o == origin) {
+        if self.allowed.contains(&origin) {
             return true;
         }
         self.same_origin && host.is_some_and(|host| same_authority(&origin, host))

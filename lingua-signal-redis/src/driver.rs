@@ -370,8 +370,7 @@ impl Session {
         if shared.closed.load(Relaxed) {
             return Ok(());
         }
-        let kept: i64 =
-            redis::cmd("PEXPIRE").arg(&self.names.key).arg(self.ttl_ms).query_async(&mut self.conn).await?;
+        let kept: i64 = redis::cmd("PEXPIRE").arg(&self.names.key).arg(self.ttl_ms).query_async(&mut self.conn).await?;
         if kept == 0 || shared.dirty.swap(false, Relaxed) {
             self.write_presence(shared).await?;
         }

@@ -143,8 +143,12 @@ mod tests {
         assert_eq!((r, d.as_str()), (room, r#"{"text": "hi"}"#));
 
         let payload = RawValue::from_string(r#"{"sdp":"x"}"#.to_owned()).unwrap();
-        let message =
-            Message { kind: MessageKind::Offer, src: "a".parse().unwrap(), dst: "b".parse().unwrap(), payload: Some(payload) };
+        let message = Message {
+            kind: MessageKind::Offer,
+            src: "a".parse().unwrap(),
+            dst: "b".parse().unwrap(),
+            payload: Some(payload),
+        };
         let text = Envelope::encode("n1", Body::relay(&message));
         let Body::Relay { kind, payload, .. } = Envelope::decode(text.as_bytes()).unwrap().body else { panic!() };
         assert_eq!((kind, payload.unwrap().get()), (MessageKind::Offer, r#"{"sdp":"x"}"#));
