@@ -332,3 +332,33 @@ async fn malformed_messages_are_ignored_and_counted() {
     until("all counted", || nodes[0].backplane.stats().malformed == garbage.len() as u64).await;
     silent(&mut bob_events).await;
 }
+
+#[tokio::test]
+async fn a_long_redis_outage_converges_without_false_announcements() {
+    let mut redis = RedisServer::start();
+    let nodes = cluster(&redis.url(), 2, Config::default()).await;
+    let (alice, _alice_events) = nodes[0].hub.connect();
+    alice.join(&room(), &id("alice")).unwrap();
+    until("node 1 knows alice", || nodes[1].backplane.remote_members(&room()).len() == 1).await;
+    let (bob, mut bob_events) = nodes[1].hub.connect();
+    bob.join(&room(), &id("bob")).unwrap();
+    until("node 0 knows bob", || nodes[0].backplane.remote_members(&room()).len() == 1).await;
+
+    redis.kill();
+    until("both cut off", || nodes.iter().all(|n| !n.backplane.stats().connected)).await;
+    // Islands: alice leaves and carol joins on node 0; node 1 cannot hear it.
+    drop(alice);
+    let (carol, mut carol_events) = nodes[0].hub.connect();
+    assert_eq!(carol.join(&room(), &id("carol")).unwrap(), [id("bob")], "bob is not taken for dead");
+    tokio::time::sleep(TTL * 2).await;
+    assert_eq!(bob_events.try_recv(), None);
+
+    redis.restart();
+    // Once connected again, what truly changed is announced, once each.
+    let mut heard = vec![next(&mut bob_events).await, next(&mut bob_events).await];
+    heard.sort_by_key(|event| format!("{event:?}"));
+    assert_eq!(heard, [connected("carol"), disconnected("alice")]);
+    until("both know each other again", || nodes.iter().all(|n| n.backplane.stats().nodes == 1)).await;
+    silent(&mut bob_events).await;
+    silent(&mut carol_events).await;
+}
