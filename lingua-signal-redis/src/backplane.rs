@@ -48,7 +48,6 @@ pub(crate) struct Local {
 }
 
 /// State shared by the backplane handle and its driver task.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) client: redis::Client,
     pub(crate) settings: Builder,
@@ -87,6 +86,17 @@ impl Shared {
 
     fn broadcast(&self, body: Body, presence: Option<Presence>) {
         self.send(Out { to: None, body, presence });
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    // Not derived: the client holds the URL's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBackplane")
+            .field("node", &self.node)
+            .field("settings", &self.settings)
+            .field("stats", &self.counters.snapshot(self.cache().node_count()))
+            .finish_non_exhaustive()
     }
 }
 

@@ -311,7 +311,12 @@ impl Session {
             // A field set on a key that had expired must not live forever.
             pipe.cmd("PEXPIRE").arg(key).arg(self.ttl_ms).ignore();
         }
-        pipe.query_async::<()>(&mut self.conn).await?;
+        if let Err(error) = pipe.query_async::<()>(&mut self.conn).await {
+            // Lost with the connection; the presence is rewritten in full
+            // when it is back.
+            shared.counters.dropped.fetch_add(count, Relaxed);
+            return Err(error.into());
+        }
         shared.counters.published.fetch_add(count, Relaxed);
         Ok(())
     }

@@ -43,6 +43,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_hides_the_password() {
+        let backplane = RedisBackplane::builder("redis://user:secret@db.example:6379/2").build().unwrap();
+        let printed = format!("{backplane:?}");
+        assert!(!printed.contains("secret") && printed.contains("user:***@db.example:6379/2"), "{printed}");
+        assert_eq!(settings::redacted("redis://db.example:6379"), "redis://db.example:6379");
+        assert_eq!(settings::redacted("redis://:pw@h"), "redis://:***@h");
+    }
+
+    #[test]
     fn attach_needs_a_runtime_and_happens_once() {
         let backplane = RedisBackplane::builder("redis://127.0.0.1:1").build().unwrap();
         let hub = lingua_signal_core::Hub::builder().backplane(backplane.clone()).build();

@@ -18,7 +18,7 @@ pub const DEFAULT_QUEUE: usize = 65_536;
 ///
 /// A process that dies is announced as gone by the others at most
 /// `ttl + refresh` after its last heartbeat (12 s with the defaults).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Builder {
     pub(crate) url: String,
     pub(crate) prefix: String,
@@ -26,6 +26,30 @@ pub struct Builder {
     pub(crate) ttl: Duration,
     pub(crate) queue: usize,
     pub(crate) node_id: Option<String>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("url", &redacted(&self.url))
+            .field("prefix", &self.prefix)
+            .field("refresh", &self.refresh)
+            .field("ttl", &self.ttl)
+            .field("queue", &self.queue)
+            .field("node_id", &self.node_id)
+            .finish()
+    }
+}
+
+/// `url` without its password, for logs.
+pub(crate) fn redacted(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(at)) if at > scheme.len() => {
+            let user = rest.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:***@{}", &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 impl Builder {
