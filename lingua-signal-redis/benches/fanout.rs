@@ -17,9 +17,14 @@ const ROUNDS: usize = 2000;
 
 fn redis_hub(url: &str) -> (Hub, RedisBackplane) {
     let backplane = RedisBackplane::builder(url).build().unwrap();
-    let hub = Hub::builder().config(Config::default()).backplane(backplane.clone()).build();
+    let hub = Hub::builder().config(config()).backplane(backplane.clone()).build();
     backplane.attach(&hub).unwrap();
     (hub, backplane)
+}
+
+/// No join rate limit: one connection joins and leaves as fast as it can.
+fn config() -> Config {
+    Config::default().join_rate_limit(u32::MAX, u32::MAX)
 }
 
 /// Joins and leaves `ROUNDS` times; returns each join's fan-out latency.
@@ -31,12 +36,14 @@ async fn measure(joiner_hub: &Hub, listeners: &mut [(Connection, Inbox<Event>)],
         let start = Instant::now();
         joiner.join(room, &user).unwrap();
         for (_, inbox) in listeners.iter_mut() {
-            assert!(matches!(inbox.recv().await, Some(Event::UserConnected { .. })));
+            let event = inbox.recv().await;
+            assert!(matches!(event, Some(Event::UserConnected { .. })), "{event:?}");
         }
         samples.push(start.elapsed());
         joiner.leave(room).unwrap();
         for (_, inbox) in listeners.iter_mut() {
-            assert!(matches!(inbox.recv().await, Some(Event::UserDisconnected { .. })));
+            let event = inbox.recv().await;
+            assert!(matches!(event, Some(Event::UserDisconnected { .. })), "{event:?}");
         }
     }
     samples.sort();
@@ -44,13 +51,18 @@ async fn measure(joiner_hub: &Hub, listeners: &mut [(Connection, Inbox<Event>)],
 }
 
 fn listeners_on(hub: &Hub, room: &RoomId) -> Vec<(Connection, Inbox<Event>)> {
-    (0..LISTENERS)
+    let mut listeners: Vec<_> = (0..LISTENERS)
         .map(|i| {
             let (conn, inbox) = hub.connect();
             conn.join(room, &format!("listener-{i}").parse().unwrap()).unwrap();
             (conn, inbox)
         })
-        .collect()
+        .collect();
+    // What they heard of each other's joins.
+    for (_, inbox) in &mut listeners {
+        while inbox.try_recv().is_some() {}
+    }
+    listeners
 }
 
 fn report(name: &str, samples: &[Duration]) {
@@ -61,7 +73,7 @@ fn report(name: &str, samples: &[Duration]) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let room: RoomId = "bench".parse().unwrap();
-    let one = Hub::default();
+    let one = Hub::new(config());
     let mut listeners = listeners_on(&one, &room);
     report("one process", &measure(&one, &mut listeners, &room).await);
 
