@@ -21,7 +21,11 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 const TTL_MS: u64 = 1000;
 
 fn flags(url: &str) -> Vec<String> {
-    ["--addr", "127.0.0.1:0", "--trust-client-ids", "--redis-url", url, "--redis-ttl-ms", &TTL_MS.to_string()]
+    flags_with_ttl(url, TTL_MS)
+}
+
+fn flags_with_ttl(url: &str, ttl_ms: u64) -> Vec<String> {
+    ["--addr", "127.0.0.1:0", "--trust-client-ids", "--redis-url", url, "--redis-ttl-ms", &ttl_ms.to_string()]
         .map(str::to_owned)
         .to_vec()
 }
@@ -84,8 +88,12 @@ async fn socket_io_and_websocket_members_on_two_apps_hear_each_other_once() {
 
 /// A `lingua-connect-warp` process on `url`'s Redis, and its address.
 async fn process(url: &str) -> (tokio::process::Child, String) {
+    process_with_ttl(url, TTL_MS).await
+}
+
+async fn process_with_ttl(url: &str, ttl_ms: u64) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lingua-connect-warp"))
-        .args(flags(url))
+        .args(flags_with_ttl(url, ttl_ms))
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -127,4 +135,24 @@ async fn a_killed_process_is_announced_gone_within_the_ttl_and_frees_its_peer_id
 
     let mut again = target(&addr1).connect_peer("py", "another-token").await;
     assert_eq!(again.next_frame().await, Frame::Json(json!({"type": "OPEN"})));
+}
+
+#[tokio::test]
+async fn a_process_stopped_with_sigterm_says_goodbye_before_the_ttl() {
+    const LONG_TTL_MS: u64 = 20_000;
+    let redis = RedisServer::start();
+    let (_survivor, addr1) = process_with_ttl(&redis.url(), LONG_TTL_MS).await;
+    let (mut stopped, addr2) = process_with_ttl(&redis.url(), LONG_TTL_MS).await;
+    let mut x = RoomsClient::connect(&format!("ws://{addr1}/rooms?v=1")).await;
+    assert!(x.join("room-1", "x").await.is_empty());
+    let mut y = RoomsClient::connect(&format!("ws://{addr2}/rooms?v=1")).await;
+    meets(&mut y, "room-1", "y", "x").await;
+    assert_eq!(x.recv().await, user_connected("room-1", "y"));
+
+    let pid = stopped.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Far sooner than the TTL: the goodbye, not the silence, tells.
+    let heard = tokio::time::timeout(Duration::from_secs(5), x.recv()).await.expect("no goodbye before the TTL");
+    assert_eq!(heard, user_disconnected("room-1", "y"));
+    assert!(tokio::time::timeout(WAIT, stopped.wait()).await.unwrap().unwrap().success());
 }
