@@ -45,7 +45,7 @@
 //! [`Backplane::shutdown`] that keep the presence of this node's peers. Their
 //! defaults suit a single process.
 
-use crate::{PeerId, RoomId, event::Event, frame::Message};
+use crate::{BoxFuture, PeerId, RoomId, event::Event, frame::Message};
 
 /// Carries room events and relay messages between server processes.
 ///
@@ -93,6 +93,15 @@ pub trait Backplane: Send + Sync + std::fmt::Debug + 'static {
     /// every member and peer of this node is gone, without an event each.
     /// Default: nothing.
     fn shutdown(&self) {}
+
+    /// Resolves once what this node handed the backplane so far has left
+    /// the process (or cannot: the backplane gives up after a bound of its
+    /// own), so that a process about to exit can wait for its goodbye
+    /// ([`Hub::flush_backplane`](crate::Hub::flush_backplane)). Not called
+    /// under the hub's lock. Default: at once.
+    fn flush(&self) -> BoxFuture<'static, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// The single-process backplane: publishes nothing, forwards nothing.

@@ -6,11 +6,12 @@ use std::{
     collections::HashSet,
     sync::{
         Arc, Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicBool, Ordering::Relaxed},
+        atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
     },
+    time::Duration,
 };
 
-use lingua_signal_core::{Backplane, Event, Hub, PeerId, RoomId, peerjs::Message};
+use lingua_signal_core::{Backplane, BoxFuture, Event, Hub, PeerId, RoomId, peerjs::Message};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -20,6 +21,9 @@ use crate::{
     stats::Counters,
     wire::{Body, member_field, peer_field},
 };
+
+/// The longest [`Backplane::flush`] waits for Redis.
+const FLUSH_BOUND: Duration = Duration::from_secs(2);
 
 /// A change to this node's presence hash, made with the publication that
 /// announces it.
@@ -61,6 +65,8 @@ pub(crate) struct Shared {
     /// Set by [`Backplane::shutdown`]: the node has said goodbye and stops
     /// refreshing its presence.
     pub(crate) closed: AtomicBool,
+    /// Publications queued and not yet sent (or dropped).
+    pub(crate) pending: AtomicU64,
     tx: mpsc::Sender<Out>,
     rx: Mutex<Option<mpsc::Receiver<Out>>>,
 }
@@ -76,9 +82,13 @@ impl Shared {
 
     /// Queues a publication; `false` (counted) when the queue is full.
     pub(crate) fn send(&self, out: Out) -> bool {
+        // Counted before it is queued, so the driver never counts it down
+        // first.
+        self.pending.fetch_add(1, Relaxed);
         if self.tx.try_send(out).is_ok() {
             return true;
         }
+        self.pending.fetch_sub(1, Relaxed);
         self.counters.dropped.fetch_add(1, Relaxed);
         self.dirty.store(true, Relaxed);
         false
@@ -131,6 +141,7 @@ impl RedisBackplane {
             counters: Counters::default(),
             dirty: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            pending: AtomicU64::new(0),
             tx,
             rx: Mutex::new(Some(rx)),
         };
@@ -207,6 +218,19 @@ impl Backplane for RedisBackplane {
 
     fn remote_members(&self, room: &RoomId) -> Vec<PeerId> {
         self.shared.cache().members(room)
+    }
+
+    fn flush(&self) -> BoxFuture<'static, ()> {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let deadline = tokio::time::Instant::now() + FLUSH_BOUND;
+            while shared.pending.load(Relaxed) > 0
+                && shared.counters.connected.load(Relaxed)
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
     }
 
     fn shutdown(&self) {

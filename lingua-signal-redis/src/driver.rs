@@ -90,7 +90,10 @@ async fn discard_for(period: Duration, shared: &Shared, rx: &mut mpsc::Receiver<
         tokio::select! {
             () = &mut deadline => return,
             out = rx.recv() => match out {
-                Some(_) => inc(&shared.counters.dropped),
+                Some(_) => {
+                    inc(&shared.counters.dropped);
+                    shared.pending.fetch_sub(1, Relaxed);
+                }
                 None => return,
             },
         }
@@ -311,7 +314,9 @@ impl Session {
             // A field set on a key that had expired must not live forever.
             pipe.cmd("PEXPIRE").arg(key).arg(self.ttl_ms).ignore();
         }
-        if let Err(error) = pipe.query_async::<()>(&mut self.conn).await {
+        let result = pipe.query_async::<()>(&mut self.conn).await;
+        shared.pending.fetch_sub(count, Relaxed);
+        if let Err(error) = result {
             // Lost with the connection; the presence is rewritten in full
             // when it is back.
             shared.counters.dropped.fetch_add(count, Relaxed);

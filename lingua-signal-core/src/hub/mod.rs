@@ -111,6 +111,14 @@ impl Hub {
         self.inner.backplane.shutdown();
     }
 
+    /// Waits until the backplane has sent on what it was given, as far as it
+    /// can ([`Backplane::flush`]): a process about to exit calls it after
+    /// [`Hub::shutdown`], so the other processes hear its goodbye instead of
+    /// waiting for its presence to expire. At once with [`LocalBackplane`].
+    pub async fn flush_backplane(&self) {
+        self.inner.backplane.flush().await;
+    }
+
     /// A handle that does not keep the hub alive, for tasks that serve it
     /// (a [`Backplane`]'s subscriber): they stop once [`WeakHub::upgrade`]
     /// returns `None`.
