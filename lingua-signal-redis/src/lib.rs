@@ -11,7 +11,7 @@ mod wire;
 
 pub use backplane::RedisBackplane;
 pub use error::Error;
-pub use settings::{Builder, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_REFRESH, DEFAULT_TTL};
+pub use settings::{Builder, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_REFRESH, DEFAULT_TTL, MAX_TTL};
 pub use stats::Stats;
 
 #[cfg(test)]
@@ -40,6 +40,10 @@ mod tests {
         assert!(matches!(slow.build(), Err(Error::Timers { .. })));
         let zero = RedisBackplane::builder(url).refresh(std::time::Duration::ZERO);
         assert!(matches!(zero.build(), Err(Error::Timers { .. })));
+        let huge = RedisBackplane::builder(url).refresh(std::time::Duration::MAX).ttl(std::time::Duration::MAX);
+        assert!(matches!(huge.build(), Err(Error::Timers { .. })));
+        let long = RedisBackplane::builder(url).ttl(MAX_TTL + std::time::Duration::from_secs(1));
+        assert!(matches!(long.build(), Err(Error::Timers { .. })));
     }
 
     #[test]

@@ -8,6 +8,8 @@ use crate::{Error, RedisBackplane};
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(2);
 /// Default time after which a node not heard of is taken for dead.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
+/// Longest TTL accepted: a day.
+pub const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Default prefix of every Redis key and channel.
 pub const DEFAULT_PREFIX: &str = "lingua-signal";
 /// Default number of messages waiting to be published before more are
@@ -115,7 +117,8 @@ impl Builder {
     ///
     /// [`Error::Url`] for a URL the client refuses, [`Error::Prefix`] for an
     /// unusable prefix or node id, [`Error::Timers`] when the refresh
-    /// interval is zero or more than half the TTL.
+    /// interval is zero or more than half the TTL, or the TTL is over
+    /// [`MAX_TTL`].
     pub fn build(self) -> Result<RedisBackplane, Error> {
         let client = redis::Client::open(self.url.as_str()).map_err(|e| Error::Url(e.to_string()))?;
         // No glob characters either: the prefix goes into a SCAN pattern.
@@ -125,7 +128,8 @@ impl Builder {
         if !usable(&self.prefix) || !self.node_id.as_deref().is_none_or(usable) {
             return Err(Error::Prefix);
         }
-        if self.refresh.is_zero() || self.refresh * 2 > self.ttl {
+        let refresh_fits = self.refresh.checked_mul(2).is_some_and(|twice| twice <= self.ttl);
+        if self.refresh.is_zero() || !refresh_fits || self.ttl > MAX_TTL {
             return Err(Error::Timers { refresh: self.refresh, ttl: self.ttl });
         }
         Ok(RedisBackplane::new(client, self))

@@ -93,7 +93,7 @@ pub struct Options {
     /// With --redis-url: how long, in milliseconds, this process's presence
     /// lasts in Redis without a refresh. When a process dies, the others
     /// announce its members as gone within this time plus a fifth of it.
-    #[arg(long, env = "LINGUA_REDIS_TTL_MS", default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..))]
+    #[arg(long, env = "LINGUA_REDIS_TTL_MS", default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=86_400_000))]
     pub redis_ttl_ms: u64,
 }
 
