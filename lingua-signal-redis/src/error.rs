@@ -15,7 +15,9 @@ pub enum Error {
     /// The presence timers do not fit: the refresh interval must be
     /// positive and at most half the time to live, which is at most
     /// [`MAX_TTL`](crate::MAX_TTL).
-    #[error("presence refresh ({refresh:?}) must be positive and at most half the TTL ({ttl:?}), and the TTL at most a day")]
+    #[error(
+        "presence refresh ({refresh:?}) must be positive and at most half the TTL ({ttl:?}), and the TTL at most a day"
+    )]
     Timers {
         /// The refresh interval asked for.
         refresh: std::time::Duration,

@@ -86,6 +86,58 @@ async fn socket_io_and_websocket_members_on_two_apps_hear_each_other_once() {
     assert_eq!(pa.expect_json().await["type"], "ANSWER");
 }
 
+/// Socket.IO client `c` heard `user-connected` once for each of `users`
+/// that its join's reply did not list, in any order, and nothing else.
+async fn sio_meets(sio: &mut Sio, c: &str, listed: &serde_json::Value, users: &[&str]) {
+    let listed: Vec<&str> = listed["users"].as_array().unwrap().iter().filter_map(|u| u.as_str()).collect();
+    let mut missing: Vec<&str> = users.iter().copied().filter(|u| !listed.contains(u)).collect();
+    while !missing.is_empty() {
+        let args = sio.expect_event(c, "user-connected", WAIT).await.unwrap();
+        let user = args[0].as_str().unwrap();
+        let at = missing.iter().position(|m| *m == user).unwrap_or_else(|| panic!("{c} heard {user} join twice"));
+        missing.remove(at);
+    }
+}
+
+#[tokio::test]
+async fn members_of_one_room_on_three_apps_hear_each_join_and_disconnect_once() {
+    let redis = RedisServer::start();
+    let axum = |url: &str| {
+        let mut args = vec!["lingua-connect".to_owned()];
+        args.extend(flags(url));
+        lingua_connect::Options::parse_from(args)
+    };
+    let app1 = lingua_connect::start(&axum(&redis.url())).await.unwrap();
+    let mut warp_args = vec!["lingua-connect-warp".to_owned()];
+    warp_args.extend(flags(&redis.url()));
+    let app2 = lingua_connect_warp::start(&lingua_connect_warp::Options::parse_from(warp_args)).await.unwrap();
+    let app3 = lingua_connect::start(&axum(&redis.url())).await.unwrap();
+
+    let mut sio = Sio::start().await.unwrap();
+    sio.connected("a", &format!("http://{}", app1.addr), json!({})).await.unwrap();
+    let ack = sio.request("a", "join-room", json!(["room-3", "peer-a"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": []})]);
+    let mut b = RoomsClient::connect(&format!("ws://{}/rooms?v=1", app2.addr)).await;
+    meets(&mut b, "room-3", "peer-b", "peer-a").await;
+    sio.next_event("a", "user-connected", json!(["peer-b"])).await.unwrap();
+
+    sio.connected("d", &format!("http://{}", app3.addr), json!({})).await.unwrap();
+    let ack = sio.request("d", "join-room", json!(["room-3", "peer-d"]), 1).await.unwrap();
+    sio_meets(&mut sio, "d", &ack[0], &["peer-a", "peer-b"]).await;
+    sio.next_event("a", "user-connected", json!(["peer-d"])).await.unwrap();
+    assert_eq!(b.recv().await, user_connected("room-3", "peer-d"));
+
+    // The raw-websocket member goes: both Socket.IO members hear it once.
+    b.stream().close(None).await.unwrap();
+    sio.next_event("a", "user-disconnected", json!(["peer-b"])).await.unwrap();
+    sio.next_event("d", "user-disconnected", json!(["peer-b"])).await.unwrap();
+    // A Socket.IO member goes: the other hears it once, and nothing more.
+    sio.close("d").await.unwrap();
+    sio.next_event("a", "user-disconnected", json!(["peer-d"])).await.unwrap();
+    sio.expect_none("a", Duration::from_millis(TTL_MS)).await.unwrap();
+    sio.exit().await.unwrap();
+}
+
 /// A `lingua-connect-warp` process on `url`'s Redis, and its address.
 async fn process(url: &str) -> (tokio::process::Child, String) {
     process_with_ttl(url, TTL_MS).await
