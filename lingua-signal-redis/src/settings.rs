@@ -101,9 +101,10 @@ impl Builder {
         self
     }
 
-    /// This node's id in Redis. Default: a fresh UUID v4 per process, which
-    /// is what a restarted process should get (its old id is announced as
-    /// gone; reusing it would hide that).
+    /// This node's id in Redis; it must be unique among the processes that
+    /// share a prefix (a node ignores what its own id says). Default: a
+    /// fresh UUID v4 per process, which is what a restarted process should
+    /// get (its old id is announced as gone; reusing it would hide that).
     #[must_use]
     pub fn node_id(mut self, id: impl Into<String>) -> Self {
         self.node_id = Some(id.into());
