@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 
-const readmes = ["lingua-signal-core", "lingua-signal-axum", "lingua-signal-warp", "lingua-signal-serve"].map((c) => `${c}/README.md`);
+const readmes = ["lingua-signal-core", "lingua-signal-axum", "lingua-signal-warp", "lingua-signal-serve", "lingua-signal-redis"].map((c) => `${c}/README.md`);
 let failures = 0;
 
 for (const file of readmes) {

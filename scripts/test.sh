@@ -32,12 +32,18 @@ node scripts/check-readme-links.mjs
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
+step "redis-server (the Redis backplane's tests start their own)"
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi
+fi
+
 step "cargo test"
 cargo test --locked --workspace
 
 step "cargo doc (library crates, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
-  -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve
+  -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve -p lingua-signal-redis
 
 if [ -f client-js/package.json ]; then
   step "client-js: bundles reproduce byte for byte"
@@ -66,14 +72,16 @@ fi
 step "a downstream crate resolves, compiles and runs with older tokio, serde and axum"
 ./scripts/check-downstream.sh
 
-step "cargo publish --dry-run (the four library crates)"
+step "cargo publish --dry-run (the library crates)"
 # Packaged together, the adapters verify against the packaged core (cargo
 # puts unpublished workspace crates in a temporary local registry). Cargo
 # treats a registry crate as immutable: a re-run from the same path would
 # reuse the previous run's unpacked and compiled core. Drop those first (last
 # step, so the rebuild this causes costs nothing else).
 rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
-cargo clean --quiet -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve
-cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve
+cargo clean --quiet -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve \
+  -p lingua-signal-redis
+cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp \
+  -p lingua-signal-serve -p lingua-signal-redis
 
 step "all tests passed"

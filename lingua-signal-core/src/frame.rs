@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::PeerId;
 
 /// The relayed message types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 #[non_exhaustive]
 pub enum MessageKind {

@@ -27,7 +27,7 @@ pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
 pub use event::{Activity, Event, RoomEvent};
-pub use hub::{Connection, Hub, HubBuilder};
+pub use hub::{Connection, Hub, HubBuilder, WeakHub};
 pub use id::{ConnId, IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use identity::Identity;
 pub use message::{Data, MessageError, Rate};
@@ -46,6 +46,7 @@ mod tests {
     #[test]
     fn public_types_are_send_sync_and_debug() {
         assert_send_sync_debug::<Hub>();
+        assert_send_sync_debug::<WeakHub>();
         assert_send_sync_debug::<Connection>();
         assert_send_sync_debug::<Inbox<Event>>();
         assert_send_sync_debug::<Inbox<peerjs::ServerFrame>>();

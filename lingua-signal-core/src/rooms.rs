@@ -229,23 +229,23 @@ impl RoomState {
         if conn.joined.len() >= config.rooms_per_connection() {
             return Err(JoinError::TooManyRooms { max: config.rooms_per_connection() });
         }
-        match self.rooms.get(room) {
-            Some(members) if members.len() >= limit => {
-                return Err(JoinError::RoomFull { max: limit });
-            }
-            Some(members) if members.iter().any(|(_, u)| u == user) => {
-                return Err(JoinError::UserIdTaken(user.clone()));
-            }
-            None if self.rooms.len() >= config.rooms() => {
-                return Err(JoinError::ServerFull { max: config.rooms() });
-            }
-            _ => {}
-        }
-        if limit == 0 {
+        // Members on other nodes count as members here (a cache the
+        // backplane keeps; none on one process).
+        let remote = env.backplane.remote_members(room);
+        let local = self.rooms.get(room).map_or(0, Vec::len);
+        if local + remote.len() >= limit {
             return Err(JoinError::RoomFull { max: limit });
         }
+        let taken_here = self.rooms.get(room).is_some_and(|m| m.iter().any(|(_, u)| u == user));
+        if taken_here || remote.contains(user) {
+            return Err(JoinError::UserIdTaken(user.clone()));
+        }
+        if local == 0 && self.rooms.len() >= config.rooms() {
+            return Err(JoinError::ServerFull { max: config.rooms() });
+        }
         let members = self.rooms.entry(room.clone()).or_default();
-        let others: Vec<PeerId> = members.iter().map(|(_, u)| u.clone()).collect();
+        let mut others: Vec<PeerId> = members.iter().map(|(_, u)| u.clone()).collect();
+        others.extend(remote);
         members.push((id, user.clone()));
         self.members += 1;
         let identity = match self.conns.get_mut(&id) {

@@ -113,3 +113,105 @@ fn room_messages_cross_to_the_members_on_the_other_node() {
         ]
     );
 }
+
+/// A backplane that knows a fixed view of the other nodes and logs the
+/// notifications it gets.
+#[derive(Debug, Default, Clone)]
+struct View {
+    log: Arc<Mutex<Vec<String>>>,
+    peers_elsewhere: Arc<Mutex<Vec<PeerId>>>,
+    members_elsewhere: Arc<Mutex<Vec<PeerId>>>,
+}
+
+impl Backplane for View {
+    fn publish_event(&self, _event: &Event) {}
+
+    fn forward(&self, message: &Message) -> bool {
+        let known = self.peers_elsewhere.lock().unwrap().contains(&message.dst);
+        if known {
+            self.log.lock().unwrap().push(format!("forward {:?} {}", message.kind, message.dst));
+        }
+        known
+    }
+
+    fn peer_registered(&self, id: &PeerId) {
+        self.log.lock().unwrap().push(format!("up {id}"));
+    }
+
+    fn peer_unregistered(&self, id: &PeerId) {
+        self.log.lock().unwrap().push(format!("down {id}"));
+    }
+
+    fn peer_elsewhere(&self, id: &PeerId) -> bool {
+        self.peers_elsewhere.lock().unwrap().contains(id)
+    }
+
+    fn remote_members(&self, _room: &RoomId) -> Vec<PeerId> {
+        self.members_elsewhere.lock().unwrap().clone()
+    }
+
+    fn shutdown(&self) {
+        self.log.lock().unwrap().push("shutdown".to_owned());
+    }
+}
+
+impl View {
+    fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+fn id(s: &str) -> PeerId {
+    s.parse().unwrap()
+}
+
+#[test]
+fn the_backplane_hears_of_every_registration_and_departure() {
+    let view = View::default();
+    let hub = Hub::with_backplane(Config::default(), view.clone());
+    let (first, _inbox) = hub.register(&id("p"), "t").unwrap();
+    // Taken over with the same token: down, then up again.
+    let (second, _inbox2) = hub.register(&id("p"), "t").unwrap();
+    drop(first);
+    drop(second);
+    hub.shutdown();
+    assert_eq!(view.take_log(), ["up p", "down p", "up p", "down p", "shutdown"]);
+}
+
+#[test]
+fn an_id_held_on_another_node_is_taken_whatever_the_token() {
+    let view = View::default();
+    view.peers_elsewhere.lock().unwrap().push(id("far"));
+    let hub = Hub::with_backplane(Config::default(), view.clone());
+    assert_eq!(hub.register(&id("far"), "t").unwrap_err(), lingua_signal_core::peerjs::RegisterError::IdTaken);
+    assert!(view.take_log().is_empty());
+}
+
+#[test]
+fn members_on_other_nodes_count_for_ids_capacity_and_the_join_reply() {
+    let view = View::default();
+    view.members_elsewhere.lock().unwrap().push(id("far"));
+    let hub = Hub::with_backplane(Config::default().max_members_per_room(2), view);
+    let (a, _a) = hub.connect();
+    assert_eq!(a.join(&room(), &id("far")), Err(lingua_signal_core::JoinError::UserIdTaken(id("far"))));
+    assert_eq!(a.join(&room(), &id("near")).unwrap(), [id("far")]);
+    let (b, _b) = hub.connect();
+    assert_eq!(b.join(&room(), &id("late")), Err(lingua_signal_core::JoinError::RoomFull { max: 2 }));
+}
+
+#[test]
+fn held_messages_are_released_to_a_peer_that_appeared_elsewhere() {
+    let view = View::default();
+    let hub = Hub::with_backplane(Config::default(), view.clone());
+    let (near, _inbox) = hub.register(&id("near"), "t").unwrap();
+    near.handle(ClientFrame::parse(r#"{"type":"OFFER","dst":"far","payload":1}"#, 1024).unwrap());
+    near.handle(ClientFrame::parse(r#"{"type":"LEAVE","dst":"gone"}"#, 1024).unwrap());
+    assert_eq!(hub.metrics().snapshot().queued, 1);
+    assert_eq!(hub.release_held(&id("far")), 0, "nobody has it yet: still held");
+    view.peers_elsewhere.lock().unwrap().extend([id("far"), id("gone")]);
+    assert_eq!(hub.release_held(&id("far")), 1);
+    assert_eq!(hub.release_held(&id("far")), 0, "released once");
+    // A LEAVE for a peer elsewhere is forwarded, not dropped.
+    near.handle(ClientFrame::parse(r#"{"type":"LEAVE","dst":"gone"}"#, 1024).unwrap());
+    assert_eq!(view.take_log(), ["up near", "forward Offer far", "forward Leave gone"]);
+}

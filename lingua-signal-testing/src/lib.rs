@@ -12,5 +12,6 @@ pub mod fuzz;
 pub mod gate;
 pub mod http;
 pub mod peerjs;
+pub mod redis;
 pub mod rooms;
 pub mod sio;

@@ -40,6 +40,8 @@ impl Farewell for App {
     /// Rooms websockets and PeerJS sockets are closed with 1001.
     async fn farewell(&self) {
         self.hub.shutdown();
+        // With --redis-url: the other processes hear the goodbye.
+        self.hub.flush_backplane().await;
     }
 }
 

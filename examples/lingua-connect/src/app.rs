@@ -82,6 +82,8 @@ impl Farewell for App {
     /// Socket.IO sockets are disconnected and PeerJS sockets closed with 1001.
     async fn farewell(&self) {
         self.signaling.hub().shutdown();
+        // With --redis-url: the other processes hear the goodbye.
+        self.signaling.hub().flush_backplane().await;
         self.signaling.io().clone().close().await;
     }
 }

@@ -4,7 +4,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use lingua_signal_core::turn::Secret;
-use lingua_signal_core::{Config, Hub, OriginError, Origins, Ownership, Rate};
+use lingua_signal_core::{Config, Hub, HubBuilder, OriginError, Origins, Ownership, Rate};
+use lingua_signal_redis::RedisBackplane;
 
 /// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
 /// PeerJS-compatible server, all on one port.
@@ -143,6 +144,18 @@ pub struct Options {
     /// relayed, as PER_SECOND/BURST.
     #[arg(long, env = "LINGUA_RELAY_RATE", default_value = "100/400", value_parser = rate, value_name = "PER_SECOND/BURST")]
     pub relay_rate: Rate,
+
+    /// Share rooms and PeerJS peers with the other processes that use this
+    /// Redis server (redis://[user:password@]host[:port][/db]). Default:
+    /// none; one process serves alone and nothing about Redis is started.
+    #[arg(long, env = "LINGUA_REDIS_URL", value_name = "URL", value_parser = redis_url)]
+    pub redis_url: Option<String>,
+
+    /// With --redis-url: how long, in milliseconds, this process's presence
+    /// lasts in Redis without a refresh. When a process dies, the others
+    /// announce its members as gone within this time plus a fifth of it.
+    #[arg(long, env = "LINGUA_REDIS_TTL_MS", default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=86_400_000))]
+    pub redis_ttl_ms: u64,
 }
 
 impl Options {
@@ -187,7 +200,8 @@ impl Options {
             };
         }
         let builder = Hub::builder().config(config).origins(origins);
-        if self.trust_client_ids { builder } else { builder.verify_user_ids(Ownership::default()) }.build()
+        let builder = if self.trust_client_ids { builder } else { builder.verify_user_ids(Ownership::default()) };
+        self.build_hub(builder)
     }
 
     /// The defaults, as if run without flags, listening on `addr`.
@@ -208,6 +222,44 @@ fn duration(text: &str) -> Result<Duration, String> {
         Ok(seconds) => Ok(Duration::from_secs(seconds)),
         Err(_) => humantime::parse_duration(text).map_err(|e| format!("{text:?}: {e} (e.g. 10, 10s, 500ms, 1m)")),
     }
+}
+
+impl Options {
+    /// The backplane of `--redis-url` and its presence timers, if set.
+    ///
+    /// # Errors
+    ///
+    /// The URL or the TTL is unusable (the flag parser refuses such URLs).
+    pub fn redis_backplane(&self) -> Result<Option<RedisBackplane>, lingua_signal_redis::Error> {
+        let Some(url) = &self.redis_url else { return Ok(None) };
+        let ttl = Duration::from_millis(self.redis_ttl_ms);
+        RedisBackplane::builder(url).ttl(ttl).refresh(ttl / 5).build().map(Some)
+    }
+
+    /// Builds the hub on the Redis backplane with `--redis-url`, attached
+    /// (it connects in the background and retries until Redis answers),
+    /// else alone. Must run inside the tokio runtime with `--redis-url`.
+    fn build_hub(&self, builder: HubBuilder) -> Hub {
+        let backplane = match self.redis_backplane() {
+            Ok(Some(backplane)) => backplane,
+            Ok(None) => return builder.build(),
+            Err(error) => {
+                tracing::error!(%error, "--redis-url left out: serving alone");
+                return builder.build();
+            }
+        };
+        let hub = builder.backplane(backplane.clone()).build();
+        match backplane.attach(&hub) {
+            Ok(()) => tracing::info!(node = backplane.node_id(), "sharing rooms through Redis"),
+            Err(error) => tracing::error!(%error, "Redis backplane not started: serving alone"),
+        }
+        hub
+    }
+}
+
+/// Accepts a URL the Redis client takes.
+fn redis_url(url: &str) -> Result<String, String> {
+    RedisBackplane::builder(url).build().map(|_| url.to_owned()).map_err(|error| error.to_string())
 }
 
 /// Accepts what `RTCPeerConnection` takes as an ICE server URL, so a typo is
@@ -347,5 +399,16 @@ mod tests {
         let options = Options::on("127.0.0.1:0".parse().unwrap());
         assert_eq!((options.header_timeout, options.idle_timeout), (Duration::from_secs(10), Duration::from_secs(5)));
         assert_eq!((options.body_timeout, options.max_connections_per_ip), (Duration::from_secs(30), 256));
+    }
+
+    #[test]
+    fn redis_is_off_by_default_and_its_url_is_checked() {
+        let defaults = Options::on(([127, 0, 0, 1], 0).into());
+        assert!(defaults.redis_url.is_none() && defaults.redis_backplane().unwrap().is_none());
+        let refused = Options::try_parse_from(["lingua-connect", "--redis-url", "http://x"]).unwrap_err();
+        assert!(refused.to_string().contains("not a Redis URL"), "{refused}");
+        let args = ["lingua-connect", "--redis-url", "redis://127.0.0.1:1", "--redis-ttl-ms", "1000"];
+        let shared = Options::try_parse_from(args).unwrap();
+        assert!(shared.redis_backplane().unwrap().is_some());
     }
 }

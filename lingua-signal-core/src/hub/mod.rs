@@ -102,10 +102,29 @@ impl Hub {
     /// [`CloseReason::Shutdown`](crate::CloseReason::Shutdown): their inboxes drain and then return
     /// `None`, which tells each adapter to close its socket. No membership
     /// events are sent, since everyone is leaving at once.
+    /// The backplane hears of it ([`Backplane::shutdown`]), so that other
+    /// processes may announce this one's members as gone at once.
     pub fn shutdown(&self) {
         let m = &self.inner.metrics;
         self.lock_rooms().close_all(m);
         self.lock_peers().close_all(m);
+        self.inner.backplane.shutdown();
+    }
+
+    /// Waits until the backplane has sent on what it was given, as far as it
+    /// can ([`Backplane::flush`]): a process about to exit calls it after
+    /// [`Hub::shutdown`], so the other processes hear its goodbye instead of
+    /// waiting for its presence to expire. At once with [`LocalBackplane`].
+    pub async fn flush_backplane(&self) {
+        self.inner.backplane.flush().await;
+    }
+
+    /// A handle that does not keep the hub alive, for tasks that serve it
+    /// (a [`Backplane`]'s subscriber): they stop once [`WeakHub::upgrade`]
+    /// returns `None`.
+    #[must_use]
+    pub fn downgrade(&self) -> WeakHub {
+        WeakHub(Arc::downgrade(&self.inner))
     }
 
     /// Expires held messages (sending EXPIRE to their senders) and drops
@@ -161,6 +180,18 @@ impl Hub {
     /// Runs `f` on the relay state machine, under the peer lock.
     fn with_peers<R>(&self, f: impl FnOnce(&mut PeerState, &Env<'_>) -> R) -> R {
         f(&mut self.lock_peers(), &self.env())
+    }
+}
+
+/// A [`Hub`] that may have been dropped ([`Hub::downgrade`]).
+#[derive(Debug, Clone)]
+pub struct WeakHub(Weak<Inner>);
+
+impl WeakHub {
+    /// The hub, while any clone of it is alive.
+    #[must_use]
+    pub fn upgrade(&self) -> Option<Hub> {
+        self.0.upgrade().map(|inner| Hub { inner })
     }
 }
 

@@ -17,7 +17,7 @@ impl Hub {
     /// PeerJS `/id` endpoint hands out. It is not reserved.
     #[must_use]
     pub fn generate_peer_id(&self) -> PeerId {
-        self.lock_peers().fresh_id()
+        self.with_peers(|peers, env| peers.fresh_id(env))
     }
 
     /// The ids of every registered peer (for the optional peer list).
@@ -99,6 +99,15 @@ impl Hub {
     /// [`Backplane`](crate::Backplane) implementations.
     pub fn deliver_remote_message(&self, message: Message) -> bool {
         self.with_peers(|peers, env| peers.deliver_remote(env, message))
+    }
+
+    /// Routes the messages held for `id` again, through the backplane: call
+    /// it when `id` has registered on another node, so that what was sent
+    /// before it connected reaches it there, as on one process. Messages the
+    /// backplane does not take stay held and expire as usual. Returns how
+    /// many it took. For [`Backplane`](crate::Backplane) implementations.
+    pub fn release_held(&self, id: &PeerId) -> usize {
+        self.with_peers(|peers, env| peers.release_held(env, id))
     }
 }
 

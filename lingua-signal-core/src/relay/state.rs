@@ -105,13 +105,14 @@ impl PeerState {
         m.peers.store(self.peers.len() as u64, Relaxed);
     }
 
-    fn remove(&mut self, id: &PeerId, reason: Option<CloseReason>, m: &Metrics) {
-        if let Some(peer) = self.peers.remove(id)
-            && let Some(reason) = reason
-        {
-            peer.outbox.set_reason(reason);
+    fn remove(&mut self, id: &PeerId, reason: Option<CloseReason>, env: &Env<'_>) {
+        if let Some(peer) = self.peers.remove(id) {
+            if let Some(reason) = reason {
+                peer.outbox.set_reason(reason);
+            }
+            env.backplane.peer_unregistered(id);
         }
-        self.gauges(m);
+        self.gauges(env.metrics);
     }
 
     fn is_current(&self, id: &PeerId, session: u64) -> bool {
@@ -119,27 +120,28 @@ impl PeerState {
     }
 
     /// Queues `frame` to a registered peer; a full queue evicts the peer.
-    fn push(&mut self, id: &PeerId, frame: ServerFrame, m: &Metrics) -> bool {
+    fn push(&mut self, id: &PeerId, frame: ServerFrame, env: &Env<'_>) -> bool {
+        let m = env.metrics;
         let Some(peer) = self.peers.get(id) else { return false };
         match peer.outbox.push(frame) {
             Push::Sent => true,
             Push::Full => {
                 inc(&m.slow_consumers);
                 tracing::warn!(peer = %id, "closing peer: outbound queue full");
-                self.remove(id, Some(CloseReason::SlowConsumer), m);
+                self.remove(id, Some(CloseReason::SlowConsumer), env);
                 false
             }
             Push::Gone => {
-                self.remove(id, None, m);
+                self.remove(id, None, env);
                 false
             }
         }
     }
 
-    fn expire_to(&mut self, sender: &PeerId, absent: &PeerId, m: &Metrics) {
+    fn expire_to(&mut self, sender: &PeerId, absent: &PeerId, env: &Env<'_>) {
         let notice = Message { kind: MessageKind::Expire, src: absent.clone(), dst: sender.clone(), payload: None };
-        if self.push(sender, ServerFrame::Message(notice), m) {
-            inc(&m.expired);
+        if self.push(sender, ServerFrame::Message(notice), env) {
+            inc(&env.metrics.expired);
         }
     }
 
@@ -150,7 +152,7 @@ impl PeerState {
         if queue_len >= config.queued_per_peer() || self.held_total >= config.queued_total() {
             inc(&m.dropped);
             tracing::debug!(src = %message.src, dst = %message.dst, "hold limit reached, message dropped");
-            self.expire_to(&message.src, &message.dst, m);
+            self.expire_to(&message.src, &message.dst, env);
             return;
         }
         let held =
@@ -175,7 +177,7 @@ impl PeerState {
             for message in &held.messages {
                 if !told.contains(&&message.src) {
                     told.push(&message.src);
-                    self.expire_to(&message.src, &absent, env.metrics);
+                    self.expire_to(&message.src, &absent, env);
                 }
             }
         }
@@ -191,7 +193,7 @@ impl PeerState {
             .collect();
         for id in silent {
             tracing::debug!(peer = %id, "closing peer: idle timeout");
-            self.remove(&id, Some(CloseReason::IdleTimeout), env.metrics);
+            self.remove(&id, Some(CloseReason::IdleTimeout), env);
         }
     }
 }
@@ -201,10 +203,10 @@ pub(crate) type Session = u64;
 
 impl PeerState {
     /// A fresh id (lowercase UUID v4) that no peer holds now.
-    pub(crate) fn fresh_id(&self) -> PeerId {
+    pub(crate) fn fresh_id(&self, env: &Env<'_>) -> PeerId {
         loop {
             let id = PeerId::random();
-            if !self.peers.contains_key(&id) {
+            if !self.peers.contains_key(&id) && !env.backplane.peer_elsewhere(&id) {
                 return id;
             }
         }
@@ -227,7 +229,9 @@ impl PeerState {
         }
         match self.peers.get(id) {
             Some(peer) if *peer.token != *token => return Err(RegisterError::IdTaken),
-            Some(_) => self.remove(id, Some(CloseReason::Superseded), env.metrics),
+            Some(_) => self.remove(id, Some(CloseReason::Superseded), env),
+            // Held on another node: taken there, whatever the token.
+            None if env.backplane.peer_elsewhere(id) => return Err(RegisterError::IdTaken),
             None if self.peers.len() >= env.config.peers() => return Err(RegisterError::ServerFull),
             None => {}
         }
@@ -247,6 +251,7 @@ impl PeerState {
         let relays = Limiter::new(env.config.relay_rate());
         let peer = Peer { token: Arc::from(token), cookie, session, outbox, last_seen: Instant::now(), relays };
         self.peers.insert(id.clone(), peer);
+        env.backplane.peer_registered(id);
         self.gauges(env.metrics);
         Ok((session, inbox))
     }
@@ -256,7 +261,7 @@ impl PeerState {
     pub(crate) fn unregister(&mut self, env: &Env<'_>, id: &PeerId, session: Session) -> bool {
         let current = self.is_current(id, session);
         if current {
-            self.remove(id, None, env.metrics);
+            self.remove(id, None, env);
         }
         current
     }
@@ -286,13 +291,13 @@ impl PeerState {
                 // Not delivered: the sender hears so as for any message that
                 // cannot reach its destination.
                 inc(&env.metrics.dropped);
-                self.expire_to(src, &dst, env.metrics);
+                self.expire_to(src, &dst, env);
             }
             Verdict::Abusive => {
                 inc(&env.metrics.dropped);
                 inc(&env.metrics.rate_limited);
                 tracing::warn!(peer = %src, "closing peer: persistently over its relay rate limit");
-                self.remove(src, Some(CloseReason::RateLimited), env.metrics);
+                self.remove(src, Some(CloseReason::RateLimited), env);
             }
         }
     }
@@ -301,15 +306,17 @@ impl PeerState {
         let m = env.metrics;
         if self.peers.contains_key(&message.dst) {
             let dst = message.dst.clone();
-            if self.push(&dst, ServerFrame::Message(message), m) {
+            if self.push(&dst, ServerFrame::Message(message), env) {
                 inc(&m.relayed);
             } else {
                 inc(&m.dropped);
             }
+        } else if env.backplane.forward(&message) {
+            // Any kind: a LEAVE reaches a peer on another node as it would
+            // reach one here.
+            inc(&m.relayed);
         } else if !message.kind.is_held() {
             inc(&m.dropped);
-        } else if env.backplane.forward(&message) {
-            inc(&m.relayed);
         } else {
             self.hold(message, env, Instant::now());
         }
@@ -319,11 +326,29 @@ impl PeerState {
     /// if registered here. Returns whether it was queued.
     pub(crate) fn deliver_remote(&mut self, env: &Env<'_>, message: Message) -> bool {
         let dst = message.dst.clone();
-        let delivered = self.push(&dst, ServerFrame::Message(message), env.metrics);
+        let delivered = self.push(&dst, ServerFrame::Message(message), env);
         if delivered {
             inc(&env.metrics.relayed);
         }
         delivered
+    }
+
+    /// Routes the messages held for `id` again, through the backplane: `id`
+    /// has appeared on another node. Those the backplane does not take stay
+    /// held, with their original age. Returns how many it took.
+    pub(crate) fn release_held(&mut self, env: &Env<'_>, id: &PeerId) -> usize {
+        let Some(mut held) = self.held.remove(id) else { return 0 };
+        let before = held.messages.len();
+        held.messages.retain(|message| !env.backplane.forward(message));
+        let taken = before - held.messages.len();
+        self.held_total -= taken;
+        for _ in 0..taken {
+            inc(&env.metrics.relayed);
+        }
+        if !held.messages.is_empty() {
+            self.held.insert(id.clone(), held);
+        }
+        taken
     }
 
     /// Expires held messages and drops silent peers, as of `now`.
