@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { messageScenarios } from './messages.mjs';
 import { originalPageScenario } from './original.mjs';
+import { clusterScenario } from './cluster.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -109,6 +110,7 @@ async function main() {
     await scenario('TURN: relay-only pages play both ways through coturn with credentials from the app (selected pair: relay), also after fetching fresh ones', () => turn.relay(state));
     await scenario('TURN: the app\'s secret is not coturn\'s: each tile says it cannot connect (credentials refused), nothing vanishes, the count stays', () => turn.wrongSecret(state));
     await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
+    await scenario('two processes sharing rooms through Redis: a page on each, video plays both ways', () => clusterScenario({ serverCmd, children: servers, startServer, openPage, closePage, waitJoined, expectPlaying })(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
     }
