@@ -45,6 +45,12 @@ pub struct FanoutArgs {
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     pub url: String,
 
+    /// More processes of the same cluster (sharing rooms through Redis):
+    /// client `i` connects to the `i mod n`-th of `--url` and these, so the
+    /// members of a room are spread over the processes. Repeat for several.
+    #[arg(long = "also-url", value_name = "URL")]
+    pub also_urls: Vec<String>,
+
     /// Number of Socket.IO clients.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub clients: u32,
@@ -62,9 +68,11 @@ pub struct FanoutArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_concurrency: u32,
 
-    /// The server's process id: report its CPU time per operation.
+    /// The server's process id: report its CPU time per operation. Repeat
+    /// for each process of a cluster (`--also-url`, up to 4): their CPU
+    /// time is summed.
     #[arg(long)]
-    pub server_pid: Option<u32>,
+    pub server_pid: Vec<u32>,
 }
 
 /// Flags of the `hold` scenario.
@@ -261,7 +269,11 @@ mod tests {
         assert!(matches!(cli.scenario, Scenario::Rooms(RoomsArgs { rooms: 3, members: 10, .. })));
         let cli = Cli::parse_from(["loadgen", "fanout", "--clients", "20", "--room-size", "2", "--server-pid", "9"]);
         let Scenario::Fanout(args) = cli.scenario else { panic!("not fanout") };
-        assert_eq!((args.clients, args.room_size, args.server_pid, args.acks), (20, 2, Some(9), false));
+        assert_eq!((args.clients, args.room_size, args.server_pid, args.acks), (20, 2, vec![9], false));
+        let cli =
+            Cli::parse_from(["loadgen", "fanout", "--also-url", "http://b", "--server-pid", "1", "--server-pid", "2"]);
+        let Scenario::Fanout(args) = cli.scenario else { panic!("not fanout") };
+        assert_eq!((args.also_urls, args.server_pid), (vec!["http://b".to_owned()], vec![1, 2]));
         let cli = Cli::parse_from(["loadgen", "peer-hold", "--connections", "5", "--hold", "1s"]);
         assert!(matches!(cli.scenario, Scenario::PeerHold(PeerHoldArgs { connections: 5, .. })));
     }

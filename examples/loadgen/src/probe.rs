@@ -13,10 +13,16 @@ use crate::Error;
 /// supports, so one tick is 10 ms.
 pub const CLK_TCK: u64 = 100;
 
-/// One server process to observe.
+/// Most processes one [`Probe`] observes together.
+pub const MAX_PROCESSES: usize = 4;
+
+/// The server process to observe, or up to [`MAX_PROCESSES`] processes
+/// that serve together (several processes sharing rooms through Redis):
+/// their CPU time and resident memory are summed.
 #[derive(Debug, Clone, Copy)]
 pub struct Probe {
-    pid: u32,
+    pids: [u32; MAX_PROCESSES],
+    len: usize,
 }
 
 impl Probe {
@@ -26,10 +32,41 @@ impl Probe {
     ///
     /// [`Error::Probe`] when `/proc/PID` cannot be read.
     pub fn new(pid: u32) -> Result<Self, Error> {
-        let probe = Self { pid };
+        Self::cluster(&[pid])
+    }
+
+    /// A probe of the processes `pids` together (one to
+    /// [`MAX_PROCESSES`]), each checked by reading it once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Probe`] when a `/proc/PID` cannot be read, or for no or too
+    /// many pids.
+    pub fn cluster(pids: &[u32]) -> Result<Self, Error> {
+        let first = pids.first().copied().unwrap_or_default();
+        if pids.is_empty() || pids.len() > MAX_PROCESSES {
+            let reason = format!("observes 1 to {MAX_PROCESSES} processes, not {}", pids.len());
+            return Err(Error::Probe { pid: first, reason });
+        }
+        let mut all = [0; MAX_PROCESSES];
+        all[..pids.len()].copy_from_slice(pids);
+        let probe = Self { pids: all, len: pids.len() };
         probe.cpu()?;
         probe.rss_kib()?;
         Ok(probe)
+    }
+
+    /// `None` without pids; otherwise [`Probe::cluster`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Probe::cluster`].
+    pub fn maybe_cluster(pids: &[u32]) -> Result<Option<Self>, Error> {
+        if pids.is_empty() { Ok(None) } else { Self::cluster(pids).map(Some) }
+    }
+
+    fn pids(&self) -> &[u32] {
+        &self.pids[..self.len]
     }
 
     /// `None` without a pid; otherwise [`Probe::new`].
@@ -41,14 +78,17 @@ impl Probe {
         pid.map(Self::new).transpose()
     }
 
-    /// User plus system CPU time the process has used so far.
+    /// User plus system CPU time the process (or processes) used so far.
     ///
     /// # Errors
     ///
     /// [`Error::Probe`] when `/proc/PID/stat` cannot be read or parsed.
     pub fn cpu(&self) -> Result<Duration, Error> {
-        let stat = self.read("stat")?;
-        let ticks = cpu_ticks(&stat).ok_or_else(|| self.error(format!("cannot parse /proc/{}/stat", self.pid)))?;
+        let mut ticks = 0;
+        for &pid in self.pids() {
+            let stat = read(pid, "stat")?;
+            ticks += cpu_ticks(&stat).ok_or_else(|| error(pid, format!("cannot parse /proc/{pid}/stat")))?;
+        }
         Ok(Duration::from_millis(ticks * 1000 / CLK_TCK))
     }
 
@@ -59,18 +99,22 @@ impl Probe {
     /// [`Error::Probe`] when `/proc/PID/status` cannot be read or has no
     /// `VmRSS` line.
     pub fn rss_kib(&self) -> Result<u64, Error> {
-        let status = self.read("status")?;
-        vm_rss_kib(&status).ok_or_else(|| self.error(format!("no VmRSS in /proc/{}/status", self.pid)))
+        let mut kib = 0;
+        for &pid in self.pids() {
+            let status = read(pid, "status")?;
+            kib += vm_rss_kib(&status).ok_or_else(|| error(pid, format!("no VmRSS in /proc/{pid}/status")))?;
+        }
+        Ok(kib)
     }
+}
 
-    fn read(&self, file: &str) -> Result<String, Error> {
-        let path = format!("/proc/{}/{file}", self.pid);
-        std::fs::read_to_string(&path).map_err(|e| self.error(format!("{path}: {e}")))
-    }
+fn read(pid: u32, file: &str) -> Result<String, Error> {
+    let path = format!("/proc/{pid}/{file}");
+    std::fs::read_to_string(&path).map_err(|e| error(pid, format!("{path}: {e}")))
+}
 
-    fn error(&self, reason: String) -> Error {
-        Error::Probe { pid: self.pid, reason }
-    }
+fn error(pid: u32, reason: String) -> Error {
+    Error::Probe { pid, reason }
 }
 
 /// `utime + stime` from the text of `/proc/PID/stat`. The command name in

@@ -29,7 +29,15 @@ async fn sio_server() -> lingua_connect::Running<lingua_connect::App> {
 }
 
 fn fanout(url: String) -> FanoutArgs {
-    FanoutArgs { url, clients: 6, room_size: 3, acks: false, connect_concurrency: 4, server_pid: None }
+    FanoutArgs {
+        url,
+        also_urls: Vec::new(),
+        clients: 6,
+        room_size: 3,
+        acks: false,
+        connect_concurrency: 4,
+        server_pid: Vec::new(),
+    }
 }
 
 fn rooms(url: String) -> RoomsArgs {
@@ -110,7 +118,7 @@ async fn a_wrong_peerjs_key_is_a_connect_error() {
 async fn fanout_delivers_each_join_to_the_earlier_members_exactly_once() {
     let app = sio_server().await;
     let mut args = fanout(format!("http://{}", app.addr));
-    args.server_pid = Some(std::process::id());
+    args.server_pid = vec![std::process::id()];
     let report = loadgen::fanout::run(&args).await.unwrap();
     assert!(report.passed(), "{report}");
     let delivery = &report.delivery;
@@ -192,4 +200,39 @@ async fn an_unreachable_socket_io_server_is_a_connect_error() {
     let error = loadgen::run(&Scenario::Fanout(fanout(format!("http://{addr}")))).await.unwrap_err();
     assert!(matches!(&error, Error::Connect { .. }), "{error}");
     assert_eq!(error.exit_code(), 2);
+}
+
+/// Two app processes (here: two servers in this process, each with its own
+/// Redis backplane) sharing rooms through a real redis-server: the clients
+/// alternate between them, so every room has members on both, and every
+/// join is still heard exactly once by the earlier members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_across_two_processes_through_redis_delivers_exactly_once() {
+    let redis = lingua_signal_testing::redis::RedisServer::start();
+    let url = redis.url();
+    let shared = || {
+        let argv = ["lingua-connect", "--addr", "127.0.0.1:0", "--redis-url", &url].into_iter();
+        lingua_connect::Options::parse_from(argv.chain(LOAD_FLAGS.iter().copied()))
+    };
+    let one = lingua_connect::start(&shared()).await.unwrap();
+    let two = lingua_connect::start(&shared()).await.unwrap();
+    let mut args = fanout(format!("http://{}", one.addr));
+    args.also_urls = vec![format!("http://{}", two.addr)];
+    args.acks = true;
+    // The backplanes connect in the background: until both are subscribed,
+    // a join on one process may go unheard on the other; a few tries, in
+    // fresh rooms each time.
+    let mut report = loadgen::fanout::run(&args).await.unwrap();
+    for _ in 0..10 {
+        if report.passed() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        report = loadgen::fanout::run(&args).await.unwrap();
+    }
+    assert!(report.passed(), "{report}");
+    let delivery = &report.delivery;
+    assert_eq!((delivery.expected, delivery.delivered), (6, 6), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    assert!(report.url.contains(" + "), "{report}");
 }

@@ -37,14 +37,15 @@ use crate::{
 /// a connection or refuses a join. Lost or extra events are not an error:
 /// see [`FanoutReport::passed`].
 pub async fn run(args: &FanoutArgs) -> Result<FanoutReport, Error> {
-    let probe = Probe::maybe(args.server_pid)?;
-    let endpoint = sio::endpoint(&args.url);
+    let probe = Probe::maybe_cluster(&args.server_pid)?;
+    let urls = std::iter::once(&args.url).chain(&args.also_urls);
+    let endpoints: Vec<String> = urls.map(|url| sio::endpoint(url)).collect();
     let ledger = Ledger::new(&format!("lg-{:08x}", crate::random_u64() as u32), args.room_size);
     let mut cpu = Vec::new();
     let meter = Meter::start(probe)?;
     let connecting = Instant::now();
     let whos = (0..args.clients).map(|i| format!("client {i}")).collect();
-    let clients = sio::connect_all(&endpoint, whos, args.connect_concurrency as usize).await?;
+    let clients = sio::connect_spread(&endpoints, whos, args.connect_concurrency as usize).await?;
     let connect = connecting.elapsed();
     meter.stop("connect", "connection", u64::from(args.clients), &mut cpu)?;
     let mut run = Run { args, crowd: Crowd::spawn(clients), ledger, latency: Samples::default(), joined: Vec::new() };
@@ -55,7 +56,7 @@ pub async fn run(args: &FanoutArgs) -> Result<FanoutReport, Error> {
     let delivery = run.ledger.verdict(&run.joined, |o, u| run.ledger.same_room(o, u) && before(args, o, u));
     let pongs = run.crowd.close().await?;
     let times = Times { connect, join, joins: run.joined.len() as u64 };
-    Ok(FanoutReport::new(args, endpoint, times, complete, run.latency, delivery, pongs, cpu))
+    Ok(FanoutReport::new(args, endpoints.join(" + "), times, complete, run.latency, delivery, pongs, cpu))
 }
 
 /// How long the phases took.
