@@ -51,9 +51,9 @@ impl PeerJsOptions {
     /// address fits). Over it, the websocket gets an ERROR frame
     /// `"Too many peers from this address"` and is closed. Loopback
     /// addresses are exempt unless [`limit_loopback`](Self::limit_loopback),
-    /// so tests and load generators on one machine work; behind a reverse
-    /// proxy on the same machine every client is the proxy, so set `None`
-    /// there and limit at the proxy.
+    /// so tests and load generators on one machine work. Behind a reverse
+    /// proxy every client has the proxy's address: set `None` there (or
+    /// raise it) and limit at the proxy.
     #[must_use]
     pub fn max_peers_per_ip(mut self, max: Option<usize>) -> Self {
         self.peers_per_ip = max.map(|n| n.max(1));
