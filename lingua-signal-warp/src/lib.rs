@@ -6,6 +6,7 @@ mod peerjs;
 pub mod protocol;
 mod rooms;
 mod socket;
+mod ws;
 
 pub use builder::{Signaling, SignalingBuilder};
 pub use lingua_signal_core::{

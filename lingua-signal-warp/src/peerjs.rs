@@ -8,14 +8,16 @@ use lingua_signal_core::{
     ConnectRequest,
     peerjs::{self, PeerJsServer, PeerParams, ReadError, Reply as PeerJsReply, Route, WsMessage},
 };
+use tokio_tungstenite::tungstenite::Message;
 use warp::{
     Filter, Rejection, Reply,
     filters::BoxedFilter,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     path::FullPath,
     reply::Response,
-    ws::{Message, WebSocket, Ws},
 };
+
+use crate::ws::{self, WebSocket};
 
 /// The PeerJS routes of `server`, at its absolute mount path whatever the
 /// filters before this one matched.
@@ -36,9 +38,9 @@ fn route(
 
 /// `GET P + "peerjs"`: the upgrade is always accepted; refusals are frames.
 fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync {
-    let upgrade = route(server.clone(), |r| r == Route::WebSocket).and(warp::ws());
+    let upgrade = route(server.clone(), |r| r == Route::WebSocket).and(ws::upgrade());
     upgrade.and(warp::query::<Vec<(String, String)>>()).and(crate::connect_request("peerjs")).map(
-        move |_: Route, ws: Ws, query: Vec<(String, String)>, request| {
+        move |_: Route, upgrade: ws::Upgrade, query: Vec<(String, String)>, request| {
             if let Some(refused) = server.refuse_origin(&request) {
                 return respond(refused.status, Some(refused), Vec::new());
             }
@@ -46,11 +48,9 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
             let server = server.clone();
             let params = PeerParams::from_pairs(query);
             let max = server.hub().config().message_bytes();
-            // tungstenite enforces the size limit before buffering a whole frame.
-            ws.max_message_size(max)
-                .max_frame_size(max)
-                .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
-                .into_response()
+            upgrade
+                .max_message_bytes(max)
+                .reply(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
         },
     )
 }
@@ -95,38 +95,37 @@ fn respond(status: u16, reply: Option<PeerJsReply>, headers: Vec<peerjs::Header<
     response
 }
 
-/// warp's websocket as the core's stream and sink of [`WsMessage`].
+/// The websocket as the core's stream and sink of [`WsMessage`].
 fn convert(
     socket: WebSocket,
-) -> impl Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage, Error = warp::Error> + Send + Unpin {
+) -> impl Stream<Item = Result<WsMessage, ReadError>> + Sink<WsMessage, Error = ws::Error> + Send + Unpin {
     socket
-        .with(|message| future::ready(Ok::<_, warp::Error>(outgoing(message))))
-        .map(|read| read.map(incoming).map_err(|error| ReadError::classify(&error)))
+        .with(|message| future::ready(Ok::<_, ws::Error>(outgoing(message))))
+        .filter_map(|read| future::ready(read.map(incoming).map_err(|error| ReadError::classify(&error)).transpose()))
 }
 
-fn incoming(message: Message) -> WsMessage {
-    if message.is_text() {
-        WsMessage::Text(message.to_str().unwrap_or_default().to_owned())
-    } else if message.is_binary() {
-        WsMessage::Binary(message.into_bytes().into())
-    } else if message.is_ping() {
-        WsMessage::Ping(message.into_bytes().into())
-    } else if message.is_pong() {
-        WsMessage::Pong(message.into_bytes().into())
-    } else {
-        let frame =
-            message.close_frame().map(|(code, reason)| peerjs::CloseFrame { code, reason: reason.to_owned().into() });
-        WsMessage::Close(frame)
-    }
+/// The core's message for `message`; raw frames (never produced when
+/// reading) have none.
+fn incoming(message: Message) -> Option<WsMessage> {
+    Some(match message {
+        Message::Text(text) => WsMessage::Text(text.as_str().to_owned()),
+        Message::Binary(bytes) => WsMessage::Binary(bytes.into()),
+        Message::Ping(bytes) => WsMessage::Ping(bytes.into()),
+        Message::Pong(bytes) => WsMessage::Pong(bytes.into()),
+        Message::Close(frame) => WsMessage::Close(
+            frame.map(|f| peerjs::CloseFrame { code: f.code.into(), reason: f.reason.as_str().to_owned().into() }),
+        ),
+        Message::Frame(_) => return None,
+    })
 }
 
 fn outgoing(message: WsMessage) -> Message {
     match message {
-        WsMessage::Text(text) => Message::text(text),
-        WsMessage::Binary(bytes) => Message::binary(bytes),
-        WsMessage::Ping(bytes) => Message::ping(bytes),
-        WsMessage::Pong(bytes) => Message::pong(bytes),
-        WsMessage::Close(None) => Message::close(),
-        WsMessage::Close(Some(frame)) => Message::close_with(frame.code, frame.reason),
+        WsMessage::Text(text) => ws::text(text),
+        WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
+        WsMessage::Ping(bytes) => Message::Ping(bytes.into()),
+        WsMessage::Pong(bytes) => Message::Pong(bytes.into()),
+        WsMessage::Close(None) => Message::Close(None),
+        WsMessage::Close(Some(frame)) => ws::close_with(frame.code, frame.reason),
     }
 }

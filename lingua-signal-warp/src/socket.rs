@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use warp::ws::{Message, WebSocket};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::ws::WebSocket;
 
 /// Sends `close` (a close frame, with or without a code), then reads until
 /// the client answers or `grace` ends, so the close handshake completes

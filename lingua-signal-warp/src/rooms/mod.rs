@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures::future;
 use lingua_signal_core::{ConnectRequest, Hub};
-use warp::{Filter, Reply, filters::BoxedFilter, path::FullPath, reply::Response, ws::Ws};
+use warp::{Filter, Reply, filters::BoxedFilter, path::FullPath, reply::Response};
 
 use crate::protocol::{RequestError, SUPPORTED_VERSIONS};
 
@@ -39,10 +39,10 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
         })
         .untuple_one();
     at_path
-        .and(warp::ws())
+        .and(crate::ws::upgrade())
         .and(warp::query::<Vec<(String, String)>>())
         .and(crate::connect_request("websocket"))
-        .map(move |ws: Ws, query: Vec<(String, String)>, request: ConnectRequest| {
+        .map(move |upgrade: crate::ws::Upgrade, query: Vec<(String, String)>, request: ConnectRequest| {
             if let Err(denied) = hub.check_origin(&request) {
                 let body = format!("{}: {}", denied.code(), denied.reason());
                 return warp::reply::with_status(body, warp::http::StatusCode::FORBIDDEN).into_response();
@@ -50,10 +50,7 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
             crate::spawn_sweeper(&hub);
             let (hub, settings, version) = (hub.clone(), settings.clone(), negotiate(&query));
             let max = settings.max_message_bytes;
-            ws.max_message_size(max)
-                .max_frame_size(max)
-                .on_upgrade(move |socket| session::run(socket, hub, settings, version, request))
-                .into_response()
+            upgrade.max_message_bytes(max).reply(move |socket| session::run(socket, hub, settings, version, request))
         })
         .boxed()
 }

@@ -15,8 +15,8 @@ use std::ops::ControlFlow;
 use futures::{SinkExt, StreamExt};
 use lingua_signal_core::{CloseReason, ConnectRequest, Connection, Event, Hub, Inbox, Mark, peerjs::ReadError};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
+use tokio_tungstenite::tungstenite::Message;
 use tracing::Instrument;
-use warp::ws::{Message, WebSocket};
 
 use super::RoomsSettings;
 use crate::{
@@ -25,6 +25,7 @@ use crate::{
         Request, RequestError,
     },
     socket::finish,
+    ws::{self, WebSocket, close_with, text},
 };
 
 /// How a session ends.
@@ -79,7 +80,7 @@ pub(crate) async fn run(
         match end {
             End::ClientClosed => finish(&mut session.ws, None, grace).await,
             End::Lost => {}
-            End::Close(code, reason) => finish(&mut session.ws, Some(Message::close_with(code, reason)), grace).await,
+            End::Close(code, reason) => finish(&mut session.ws, Some(close_with(code, reason)), grace).await,
             // The reader may sit inside a broken or oversized frame: reading
             // on would take its rest as frames.
             End::Broken(close) => drop(timeout(grace, session.ws.send(close)).await),
@@ -98,8 +99,8 @@ async fn refuse(mut ws: WebSocket, refusal: RequestError, grace: std::time::Dura
         _ => (CLOSE_UNSUPPORTED_VERSION, "unsupported version"),
     };
     tracing::debug!(code = refusal.code(), %refusal, "rooms websocket refused");
-    if ws.send(Message::text(refusal.to_outgoing(None).to_json())).await.is_ok() {
-        finish(&mut ws, Some(Message::close_with(close.0, close.1)), grace).await;
+    if ws.send(text(refusal.to_outgoing(None).to_json())).await.is_ok() {
+        finish(&mut ws, Some(close_with(close.0, close.1)), grace).await;
     }
 }
 
@@ -113,7 +114,7 @@ impl Session {
             let step = tokio::select! {
                 incoming = self.ws.next() => self.on_incoming(incoming).await,
                 event = self.inbox.recv() => self.on_event(event).await,
-                _ = pings.tick() => self.send(Message::ping(Vec::new())).await,
+                _ = pings.tick() => self.send(Message::Ping(Default::default())).await,
                 () = idle => ControlFlow::Break(End::Close(CLOSE_IDLE_TIMEOUT, "idle timeout")),
             };
             if let ControlFlow::Break(end) = step {
@@ -122,27 +123,24 @@ impl Session {
         }
     }
 
-    async fn on_incoming(&mut self, incoming: Option<Result<Message, warp::Error>>) -> Step {
+    async fn on_incoming(&mut self, incoming: Option<Result<Message, ws::Error>>) -> Step {
         let message = match incoming {
             None => return ControlFlow::Break(End::Lost),
             Some(Err(error)) => {
                 tracing::debug!(%error, "websocket read error");
                 let close = ReadError::classify(&error).close_frame();
-                let end = close.map_or(End::Lost, |f| End::Broken(Message::close_with(f.code, f.reason)));
+                let end = close.map_or(End::Lost, |f| End::Broken(close_with(f.code, f.reason)));
                 return ControlFlow::Break(end);
             }
             Some(Ok(message)) => message,
         };
         // Any frame, Pings and Pongs included, proves the client is alive.
         self.last_heard = Instant::now();
-        if message.is_close() {
-            ControlFlow::Break(End::ClientClosed)
-        } else if message.is_binary() {
-            self.reply(RequestError::BinaryNotSupported.to_outgoing(None)).await
-        } else if let Ok(text) = message.to_str() {
-            self.on_text(text).await
-        } else {
-            ControlFlow::Continue(())
+        match message {
+            Message::Close(_) => ControlFlow::Break(End::ClientClosed),
+            Message::Binary(_) => self.reply(RequestError::BinaryNotSupported.to_outgoing(None)).await,
+            Message::Text(text) => self.on_text(text.as_str()).await,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => ControlFlow::Continue(()),
         }
     }
 
@@ -171,7 +169,7 @@ impl Session {
         for event in self.inbox.take_until(mark) {
             self.write_event(event).await?;
         }
-        self.send(Message::text(reply.to_json())).await
+        self.send(text(reply.to_json())).await
     }
 
     async fn on_event(&mut self, event: Option<Event>) -> Step {
@@ -184,7 +182,7 @@ impl Session {
 
     async fn write_event(&mut self, event: Event) -> Step {
         match Outgoing::from_event(event, self.version) {
-            Some(frame) => self.send(Message::text(frame.to_json())).await,
+            Some(frame) => self.send(text(frame.to_json())).await,
             None => ControlFlow::Continue(()),
         }
     }
