@@ -50,6 +50,8 @@ if [ -f client-js/package.json ]; then
   (cd client-js && npm run --silent check-dist)
   step "client-js: unit tests"
   (cd client-js && npm test)
+  step "client-js: the package's TypeScript declarations (tsc on a consumer)"
+  (cd client-js && npm run --silent typecheck)
 fi
 
 if [ -f client-js/e2e/room.e2e.mjs ]; then
