@@ -21,6 +21,8 @@ const handshakes = [];
 before(async () => {
   const http = createServer();
   server = new Server(http);
+  // As a host's authorizer does it: the handshake is refused.
+  server.use((socket, next) => next(socket.handshake.auth.token === 'wrong' ? new Error('unauthorized: the token is wrong') : undefined));
   server.on('connection', (socket) => {
     handshakes.push(socket.handshake.auth);
     socket.on('join-room', async (roomId, userId, ack) => {
@@ -141,6 +143,14 @@ test('a full room refuses the join for good', async (t) => {
   assert.equal(c.room.state, 'refused');
   assert.ok(c.peer.destroyed, 'a refused client lets its PeerJS id go');
   assert.deepEqual(c.events.filter(([e]) => e === 'state').map(([, s]) => s), ['connecting', 'refused']);
+});
+
+test('a refused handshake is a final answer to join(), with the code the server gave', async (t) => {
+  const a = client(t, { roomId: 'r-auth', auth: { token: 'wrong' } });
+  a.peer.openAs('u-a');
+  const result = await a.joining;
+  assert.deepEqual(result, { ok: false, error: { code: 'unauthorized', message: 'unauthorized: the token is wrong' } });
+  assert.equal(a.room.state, 'refused');
 });
 
 test('application messages reach the others with the sender id; sending before joining is refused', async (t) => {

@@ -115,7 +115,13 @@ export class RoomClient extends Emitter {
 
   listen() {
     const { socket } = this;
-    socket.on('connect_error', (err) => this.emit('connect-error', err?.message ?? String(err)));
+    socket.on('connect_error', (err) => {
+      const message = err?.message ?? String(err);
+      this.emit('connect-error', message);
+      // Socket.IO gives up when the server refused the handshake (a host's
+      // authorizer: "unauthorized: …"): that is a final answer to join().
+      if (socket.active === false) this.refused({ code: /^([a-z-]+):/.exec(message)?.[1] ?? 'connect-refused', message });
+    });
     socket.on('disconnect', (reason) => {
       if (this.state === 'left' || this.state === 'refused') return;
       this.setState('reconnecting');
