@@ -7,8 +7,10 @@
 //
 // The server prints `listening on http://…`. Two pages join one room: each
 // plays the other's video and lists the other by name; one leaves: the other
-// drops its video and its name. Screenshot: e2e/artifacts/embed-<binary>.png;
-// exit status 0 when both checks passed.
+// drops its video and its name. Then the same command with `--secret S`
+// appended: pages with `?token=S` play each other, a page with a wrong token
+// says it could not join (`unauthorized`). Screenshot:
+// e2e/artifacts/embed-<binary>.png; exit status 0 when every check passed.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -35,11 +37,11 @@ const CHROMIUM_ARGS = [
 ];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const server = spawn(args.server, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+const servers = [];
 let browser;
 try {
-  const base = await listening(server);
   browser = await chromium.launch({ executablePath: args.chromium, headless: true, args: CHROMIUM_ARGS });
+  const base = await start(args.server);
   const room = `e2e-${randomUUID()}`;
   const ada = await open(`${base}/call?room=${room}&name=Ada`);
   const bob = await open(`${base}/call?room=${room}&name=Bob`);
@@ -47,16 +49,34 @@ try {
   await waitFor('Bob plays one video and lists Ada', () => sees(bob, ['Ada']));
   mkdirSync(artifacts, { recursive: true });
   await ada.screenshot({ path: join(artifacts, `embed-${basename(args.server.split(' ')[0])}.png`) });
-  console.log('ok - two pages join; each plays the other\'s video and lists the other by name');
+  console.log("ok - two pages join; each plays the other's video and lists the other by name");
   await bob.context().close();
   await waitFor('Ada drops Bob within 5 s', () => sees(ada, []), 5000);
   console.log('ok - a page leaves: the other drops its video and its name');
+
+  const guarded = await start(`${args.server} --secret e2e-s3cret`);
+  const carol = await open(`${guarded}/call?room=${room}&name=Carol&token=e2e-s3cret`);
+  const dan = await open(`${guarded}/call?room=${room}&name=Dan&token=e2e-s3cret`);
+  const eve = await open(`${guarded}/call?room=${room}&name=Eve&token=guess`);
+  await waitFor('Carol plays Dan', () => sees(carol, ['Dan']));
+  await waitFor('Dan plays Carol', () => sees(dan, ['Carol']));
+  await waitFor('Eve is told she cannot join', async () => {
+    const status = await eve.locator('#status').textContent();
+    return { ok: /^Could not join: .*\(unauthorized\)$/.test(status), why: status };
+  });
+  console.log('ok - with a secret: pages with the token play each other, a wrong token cannot join');
 } catch (err) {
   console.error(`not ok - ${err.message}`);
   process.exitCode = 1;
 } finally {
   await browser?.close();
-  process.kill(-server.pid, 'SIGTERM');
+  for (const server of servers) process.kill(-server.pid, 'SIGTERM');
+}
+
+async function start(command) {
+  const server = spawn(command, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(server);
+  return listening(server);
 }
 
 async function open(url) {

@@ -181,8 +181,14 @@ test('the raw websocket transport: the rooms path, auth and the PeerJS token in 
   const seen = [];
   wss.on('connection', (ws, request) => {
     seen.push(new URL(request.url, 'ws://x'));
+    if (request.url.includes('token=wrong')) {
+      // A host's authorizer refusing the connection (PROTOCOL.md §1).
+      ws.send(JSON.stringify({ type: 'error', code: 'unauthorized', message: 'a valid token is needed' }));
+      return ws.close(4401, 'unauthorized');
+    }
     ws.on('message', (text) => {
       const frame = JSON.parse(String(text));
+      if (frame.type === 'join' && request.url.includes('token=wrong')) return;
       if (frame.type === 'join') ws.send(JSON.stringify({ type: 'joined', room: frame.room, users: ['old'], id: frame.id }));
     });
   });
@@ -197,4 +203,9 @@ test('the raw websocket transport: the rooms path, auth and the PeerJS token in 
   assert.equal(a.peer.options.path, '/peerjs');
   assert.equal(a.peer.options.port, wss.address().port, 'PeerJS on the server URL port');
   assert.deepEqual(a.room.members, ['old']);
+
+  const refused = client(t, { url: base, transport: 'websocket', auth: { token: 'wrong' }, WebSocket });
+  refused.peer.openAs('w-b');
+  assert.deepEqual(await refused.joining, { ok: false, error: { code: 'unauthorized', message: 'a valid token is needed' } });
+  assert.equal(refused.room.state, 'refused');
 });

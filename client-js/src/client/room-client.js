@@ -122,6 +122,9 @@ export class RoomClient extends Emitter {
       // authorizer: "unauthorized: …"): that is a final answer to join().
       if (socket.active === false) this.refused({ code: /^([a-z-]+):/.exec(message)?.[1] ?? 'connect-refused', message });
     });
+    // The raw websocket's host refusal: one error frame, then a close (PROTOCOL.md
+    // §1). Every request of ours carries an ack, so an `error` event is that.
+    socket.on('error', (error) => error?.code && this.refused({ code: error.code, message: error.message ?? error.code }));
     socket.on('disconnect', (reason) => {
       if (this.state === 'left' || this.state === 'refused') return;
       this.setState('reconnecting');
