@@ -167,6 +167,29 @@ test('application messages reach the others with the sender id; sending before j
   assert.deepEqual(await heard, ['m-a', { kind: 'hello', n: 1 }]);
 });
 
+test('with iceServersPath and iceTtl, fresh ICE servers reach the PeerJS options every call uses', async (t) => {
+  const fresh = [{ urls: 'turn:127.0.0.1:3478', username: 'u2', credential: 'c2' }];
+  const asked = [];
+  const fetch = async (where, init) => {
+    asked.push([where, init.cache]);
+    return { ok: true, status: 200, json: async () => ({ iceServers: fresh, ttl: 600 }) };
+  };
+  const first = [{ urls: 'turn:127.0.0.1:3478', username: 'u1', credential: 'c1' }];
+  const a = client(t, { roomId: 'r-ice', iceServers: first, iceServersPath: '/ice-servers', iceTtl: 1, fetch });
+  assert.deepEqual(a.peer.options.config.iceServers, first);
+  a.peer.openAs('i-a');
+  await a.joining;
+  // Halfway through a 1 s life.
+  for (let i = 0; i < 100 && asked.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the answer's json()
+  assert.deepEqual(a.peer.options.config.iceServers, fresh);
+  assert.deepEqual(asked[0], [`${url}/ice-servers`, 'no-store']);
+  a.room.leave();
+  const count = asked.length;
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  assert.equal(asked.length, count, 'leaving stops the refreshes');
+});
+
 test('wrong options fail at construction, naming the field', () => {
   assert.throws(() => new RoomClient({ roomId: 'has space', url, io, Peer: TestPeer }), /roomId/);
   assert.throws(() => new RoomClient({ roomId: 'r', url, transport: 'sse' }), /transport/);

@@ -52,6 +52,12 @@ export interface RoomClientOptions {
   peer?: { path?: string; key?: string; port?: number | null };
   /** ICE servers for the calls; default none (loopback and LAN only). */
   iceServers?: IceServer[];
+  /** Where fresh ICE servers are (`{iceServers, ttl}`), fetched halfway through `iceTtl`; default null. */
+  iceServersPath?: string | null;
+  /** Seconds the `iceServers` credentials stay valid; default null (they do not expire). */
+  iceTtl?: number | null;
+  /** Ignored: the room page's cap, accepted so that its configuration passes as options. */
+  maxRoomSize?: number | null;
   /** What we send in calls; null or absent: a viewer, who still receives everyone. */
   stream?: MediaStream | null;
   /** Our display name, in the metadata of our calls. */
@@ -66,6 +72,8 @@ export interface RoomClientOptions {
   Peer?: PeerConstructor;
   /** default `globalThis.WebSocket` */
   WebSocket?: unknown;
+  /** default `globalThis.fetch` (for `iceServersPath`) */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** default `globalThis.MediaStream` (a viewer's calls send an empty one) */
   MediaStream?: new () => MediaStream;
 }
@@ -108,6 +116,10 @@ export declare class RoomClient {
   readonly members: string[];
   /** Our user id (our PeerJS id) once known. */
   readonly userId: string | null;
+  /** Low level, for tests and debugging: the signaling socket (Socket.IO or WsClient) once joining. */
+  readonly socket: unknown;
+  /** Low level, for tests and debugging: the current PeerJS peer once joining. */
+  readonly peer: unknown;
   /** Connects and joins; resolves with the first answer, never rejects. */
   join(): Promise<JoinResult>;
   /** Sends `data` (JSON) to the others in the room; never rejects. */

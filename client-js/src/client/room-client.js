@@ -8,6 +8,7 @@
 // "view" here turns each change into an event instead of a <video>.
 import { Calls } from '../lib/calls.js';
 import { Connectivity } from '../lib/connectivity.js';
+import { IceRefresher } from '../lib/ice-refresh.js';
 import { Membership } from '../lib/membership.js';
 import { Messenger } from '../lib/messenger.js';
 import { TileRegistry } from '../lib/tiles.js';
@@ -28,6 +29,7 @@ export class RoomClient extends Emitter {
       Peer: options.Peer ?? env.Peer,
       WebSocket: options.WebSocket ?? env.WebSocket,
       MediaStream: options.MediaStream ?? env.MediaStream,
+      fetch: options.fetch ?? env.fetch?.bind(env),
     };
     this.env = env;
     this.stream = options.stream ?? null;
@@ -35,6 +37,7 @@ export class RoomClient extends Emitter {
     this.state = 'idle';
     this.memberSet = new Set();
     this.joining = null;
+    this.socket = null;
   }
 
   /** Ids of the others in the room, as the server last said. */
@@ -78,12 +81,17 @@ export class RoomClient extends Emitter {
         this.tiles.setLink(peerId, link);
       },
     });
+    // PeerJS hands this object to every new RTCPeerConnection: fresh TURN
+    // credentials go into it.
+    const peerOptions = peerJsOptions(this.resolved);
+    this.ice = this.iceRefresher(peerOptions, log);
     this.calls = new Calls({
       tiles: this.tiles,
       connectivity: this.connectivity,
       getStream: () => this.stream,
       getName: () => this.name,
       emptyStream: () => new this.libs.MediaStream(),
+      beforeCall: () => this.ice.ensureFresh(),
       log,
     });
     this.socket = openSocket(this.resolved, this.libs);
@@ -102,7 +110,7 @@ export class RoomClient extends Emitter {
     this.listen();
     this.peers = new PeerSession({
       Peer: this.libs.Peer,
-      peerOptions: peerJsOptions(this.resolved),
+      peerOptions,
       calls: this.calls,
       onOpen: (id, { sameId }) => (sameId ? this.membership.refresh() : this.membership.setPeerId(id)),
       onLost: () => this.setState('reconnecting'),
@@ -111,6 +119,28 @@ export class RoomClient extends Emitter {
     });
     this.peers.start();
     this.membership.setMediaReady(); // the stream (or none: a viewer) is given up front
+  }
+
+  /** With `iceServersPath` and `iceTtl`: credentials fetched again before they expire. */
+  iceRefresher(peerOptions, log) {
+    const { config, server } = this.resolved;
+    const ice = new IceRefresher({
+      servers: config.iceServers,
+      ttl: config.iceServersPath ? config.iceTtl : null,
+      url: config.iceServersPath && new URL(config.iceServersPath, server).href,
+      fetch: (url, init) => this.libs.fetch(url, init),
+      apply: (servers) => {
+        peerOptions.config.iceServers = servers;
+      },
+      log,
+    });
+    ice.start();
+    return ice;
+  }
+
+  /** The current PeerJS peer (low level: for tests and debugging). */
+  get peer() {
+    return this.peers?.current ?? null;
   }
 
   listen() {
@@ -204,6 +234,7 @@ export class RoomClient extends Emitter {
     this.membership.stop();
     this.socket.disconnect();
     this.calls.hangUpAll();
+    this.ice.stop();
     this.peers.stop();
     if (this.memberSet.size > 0) {
       this.memberSet = new Set();
