@@ -131,6 +131,24 @@ test('two clients join, see each other, call, and see each other leave', async (
   assert.ok(call.closed, 'the call with the one who left is closed');
 });
 
+test('a dropped signaling connection comes back: reconnecting, then joined again, and the others call us', async (t) => {
+  const a = client(t, { roomId: 'r-drop' });
+  a.peer.openAs('d-a');
+  await a.joining;
+  const b = client(t, { roomId: 'r-drop' });
+  b.peer.openAs('d-b');
+  await b.joining;
+  const rejoined = next(b.room, 'joined');
+  const heardAgain = next(a.room, 'user-left').then(() => next(a.room, 'user-joined'));
+  b.room.socket.io.engine.close(); // as a network failure would: Socket.IO reconnects
+  const [info] = await rejoined;
+  assert.deepEqual(info, { userId: 'd-b', users: ['d-a'], fresh: true });
+  assert.deepEqual(await heardAgain, ['d-b']);
+  const states = b.events.filter(([e]) => e === 'state').map(([, s]) => s);
+  assert.deepEqual(states, ['connecting', 'joined', 'reconnecting', 'joined']);
+  assert.equal(a.peer.calls.filter((c) => c.peer === 'd-b').length, 2, 'A calls B again after its new connection');
+});
+
 test('a full room refuses the join for good', async (t) => {
   const [a, b] = [client(t, { roomId: 'r-full' }), client(t, { roomId: 'r-full' })];
   a.peer.openAs('f-a');
