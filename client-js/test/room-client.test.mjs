@@ -213,6 +213,9 @@ test('wrong options fail at construction, naming the field', () => {
   assert.throws(() => new RoomClient({ roomId: 'r', url, transport: 'sse' }), /transport/);
   assert.throws(() => new RoomClient({ roomId: 'r', url, peer: { path: 'no-slash' } }), /peer\.path/);
   assert.throws(() => new RoomClient({ roomId: 'r' }), /url/, 'outside a page the server URL is needed');
+  // core imports neither library: without them (and no globals) join() says so at once.
+  assert.throws(() => new RoomClient({ roomId: 'r', url, io }).join(), /no PeerJS/);
+  assert.throws(() => new RoomClient({ roomId: 'r', url, Peer: TestPeer }).join(), /no Socket\.IO client/);
 });
 
 test('the raw websocket transport: the rooms path, auth and the PeerJS token in the query, join answered', async (t) => {

@@ -120,7 +120,7 @@ export declare class RoomClient {
   readonly socket: unknown;
   /** Low level, for tests and debugging: the current PeerJS peer once joining. */
   readonly peer: unknown;
-  /** Connects and joins; resolves with the first answer, never rejects. */
+  /** Connects and joins; resolves with the first answer, never rejects. @throws TypeError without PeerJS or (for `socketio`) Socket.IO */
   join(): Promise<JoinResult>;
   /** Sends `data` (JSON) to the others in the room; never rejects. */
   send(data: unknown): Promise<SendResult>;

@@ -21,7 +21,7 @@ export class RoomClient extends Emitter {
   /** @param {import('./core.js').RoomClientOptions} options */
   constructor(options) {
     super();
-    const env = options.env ?? globalThis;
+    const env = globalThis;
     this.resolved = resolveOptions(options, env);
     this.roomId = this.resolved.config.roomId;
     this.libs = {
@@ -57,13 +57,17 @@ export class RoomClient extends Emitter {
    */
   join() {
     if (this.joining) return this.joining;
+    // A page that forgot a library learns it here, at once, not from a join that never answers.
+    if (typeof this.libs.Peer !== 'function') {
+      throw new TypeError('lingua-signal-client: no PeerJS (pass `Peer`, or load peerjs)');
+    }
+    if (this.resolved.config.transport === 'socketio' && typeof this.libs.io !== 'function') {
+      throw new TypeError('lingua-signal-client: no Socket.IO client (pass `io`, or load socket.io-client)');
+    }
     this.joining = new Promise((resolve) => {
       this.once('joined', ({ users }) => resolve({ ok: true, users }));
       this.once('refused', (error) => resolve({ ok: false, error }));
     });
-    if (typeof this.libs.Peer !== 'function') {
-      throw new TypeError('lingua-signal-client: no PeerJS (pass `Peer`, or load peerjs)');
-    }
     this.start();
     return this.joining;
   }
