@@ -28,17 +28,42 @@ export function entryPoints() {
   return [...vendor, ...pages];
 }
 
+/**
+ * The package's bundle for pages without a bundler (`<script type="module">`):
+ * the ES module API with socket.io-client and PeerJS inside.
+ */
+export const moduleEntryPoints = [{ in: 'src/client/index.js', out: 'lingua-signal-client' }];
+
 /** Empties `outdir` and writes every bundle into it. */
 export async function build(outdir) {
-  const result = await esbuild.build({
+  const results = [
+    await bundle(outdir, entryPoints(), 'iife'),
+    await bundle(outdir, moduleEntryPoints, 'esm'),
+  ];
+  // Start clean so that a removed src/*.js does not leave a stale bundle behind.
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  for (const result of results) {
+    for (const file of result.outputFiles) {
+      const inputs = Object.keys(result.metafile.outputs[relative(root, file.path)].inputs);
+      writeFileSync(file.path, file.text + licenseFooter(root, packageDirs(inputs)));
+    }
+  }
+}
+
+function bundle(outdir, entries, format) {
+  return esbuild.build({
     absWorkingDir: root,
     // node_modules may be a symlink (a git worktree sharing one install): keep
     // paths under root so that the license footers list packages in one order.
     preserveSymlinks: true,
-    entryPoints: entryPoints(),
+    // Not the tsconfig.json of the typecheck: its `strict` would make esbuild
+    // prepend "use strict" to the bundles.
+    tsconfigRaw: {},
+    entryPoints: entries,
     outdir,
     bundle: true,
-    format: 'iife',
+    format,
     platform: 'browser',
     target: 'es2020',
     minify: true,
@@ -49,13 +74,6 @@ export async function build(outdir) {
     metafile: true, // tells which packages went into which bundle
     write: false,
   });
-  // Start clean so that a removed src/*.js does not leave a stale bundle behind.
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
-  for (const file of result.outputFiles) {
-    const inputs = Object.keys(result.metafile.outputs[relative(root, file.path)].inputs);
-    writeFileSync(file.path, file.text + licenseFooter(root, packageDirs(inputs)));
-  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

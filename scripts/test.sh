@@ -50,6 +50,8 @@ if [ -f client-js/package.json ]; then
   (cd client-js && npm run --silent check-dist)
   step "client-js: unit tests"
   (cd client-js && npm test)
+  step "client-js: the package's TypeScript declarations (tsc on a consumer)"
+  (cd client-js && npm run --silent typecheck)
 fi
 
 if [ -f client-js/e2e/room.e2e.mjs ]; then
@@ -62,10 +64,15 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null; fi
   fi
-  cargo build --locked -p lingua-connect -p lingua-connect-warp
+  cargo build --locked -p lingua-connect -p lingua-connect-warp -p embed-axum -p embed-warp
   for app in lingua-connect lingua-connect-warp; do
     echo "--- against $app"
     (cd client-js && LINGUA_SERVER_CMD="../target/debug/$app --addr 127.0.0.1:0" npm run --silent e2e)
+  done
+  step "browser end-to-end test of the embed examples' own page (lingua-signal-client's bundle)"
+  for app in embed-axum embed-warp; do
+    echo "--- against $app"
+    (cd client-js && npm run --silent e2e:embed -- --server "../target/debug/$app --addr 127.0.0.1:0")
   done
 fi
 

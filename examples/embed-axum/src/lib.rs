@@ -2,13 +2,15 @@
 //! serves lingua-signal's rooms (Socket.IO) and PeerJS server under `/rtc`.
 //!
 //! Everything lingua-signal needs is in [`app`]: one builder call, one
-//! `merge`, one `layer`.
+//! `merge`, one `layer`. Its own video page, `/call`, is in [`page`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use lingua_signal_axum::Signaling;
 use lingua_signal_core::{Config, Hub, SharedSecret};
+
+pub mod page;
 
 /// Where the browser finds Socket.IO: `io(url, { path: SOCKETIO_PATH })`.
 pub const SOCKETIO_PATH: &str = "/rtc/socket.io";
@@ -42,9 +44,10 @@ pub fn app(secret: Option<&str>) -> (Router, Hub) {
     };
     let signaling = Signaling::builder().hub(hub).rooms_path(SOCKETIO_PATH).peerjs_path(PEERJS_PATH).build();
     let app = Router::new()
-        .route("/", get(|| async { "notes service: GET/POST /notes; video rooms under /rtc" }))
+        .route("/", get(|| async { "notes service: GET/POST /notes; video rooms under /rtc, a call at /call" }))
         .route("/notes", get(list).post(add))
         .with_state(Notes::default())
+        .merge(page::router())
         .merge(signaling.router())
         // On the top-level router, so that it sees every request.
         .layer(signaling.layer());

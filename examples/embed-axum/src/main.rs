@@ -34,7 +34,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (addr, secret) = flags()?;
     let (app, hub) = embed_axum::app(secret.as_deref());
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
+    // On stdout for scripts (the end-to-end test reads it).
+    println!("embed-axum listening on http://{} (a call at {})", listener.local_addr()?, embed_axum::page::PAGE_PATH);
     let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
         // Disconnects every Socket.IO client, so the server can drain.

@@ -121,3 +121,15 @@ async fn a_slow_note_body_gets_408_at_the_body_deadline() {
     lingua_signal_testing::deadline::a_slow_body_gets_408_at_the_body_deadline(serving.local_addr(), head).await;
     assert_eq!(server.stats().body_timeouts, 1);
 }
+
+#[tokio::test]
+async fn the_call_page_and_the_client_bundle_it_imports_are_served() {
+    let addr = start().await;
+    let (status, page) = http(&addr, "GET", "/call", "").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("from '/call/lingua-signal-client.js'"), "{page}");
+    assert!(page.contains("socketPath: '/rtc/socket.io'"), "the page uses this app's Socket.IO path");
+    let (status, client) = http(&addr, "GET", "/call/lingua-signal-client.js", "").await;
+    assert_eq!(status, 200);
+    assert!(client.contains("RoomClient"), "the ES module bundle exports RoomClient");
+}

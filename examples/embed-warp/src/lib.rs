@@ -3,13 +3,15 @@
 //! `/rtc`: the twin of `embed-axum`.
 //!
 //! Everything lingua-signal needs is in [`routes`]: one builder call and one
-//! `.or(…)`.
+//! `.or(…)`. Its own video page, `/call`, is in [`page`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use lingua_signal_warp::{Config, Hub, Signaling, core::SharedSecret};
 use warp::{Filter, Rejection, Reply, filters::BoxedFilter, http::StatusCode, reply::Response};
+
+pub mod page;
 
 /// Where the browser finds the rooms: `new WebSocket("ws://host" + ROOMS_PATH)`.
 pub const ROOMS_PATH: &str = "/rtc/rooms";
@@ -43,6 +45,8 @@ pub fn routes(secret: Option<&str>) -> (BoxedFilter<(Response,)>, Hub) {
     };
     let signaling = Signaling::builder().hub(hub).rooms_path(ROOMS_PATH).peerjs_path(PEERJS_PATH).build();
     let routes = own_routes(Notes::default())
+        .or(page::filter())
+        .unify()
         // Absolute paths: combined at the top level, next to the own routes.
         .or(signaling.filter())
         .unify()
@@ -53,7 +57,7 @@ pub fn routes(secret: Option<&str>) -> (BoxedFilter<(Response,)>, Hub) {
 fn own_routes(notes: Notes) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let home = warp::path::end()
         .and(warp::get())
-        .map(|| "notes service: GET/POST /notes; video rooms under /rtc".into_response());
+        .map(|| "notes service: GET/POST /notes; video rooms under /rtc, a call at /call".into_response());
     let list_notes = notes.clone();
     let list = warp::path!("notes").and(warp::get()).map(move || warp::reply::json(&list_notes.all()).into_response());
     let add = warp::path!("notes")

@@ -34,7 +34,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (addr, secret) = flags()?;
     let (routes, hub) = embed_warp::routes(secret.as_deref());
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "listening");
+    // On stdout for scripts (the end-to-end test reads it).
+    println!("embed-warp listening on http://{} (a call at {})", listener.local_addr()?, embed_warp::page::PAGE_PATH);
     let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
         // Closes every rooms and PeerJS socket with 1001, so the server can drain.

@@ -96,3 +96,17 @@ async fn a_slow_note_body_gets_408_at_the_body_deadline() {
     lingua_signal_testing::deadline::a_slow_body_gets_408_at_the_body_deadline(serving.local_addr(), head).await;
     assert_eq!(server.stats().body_timeouts, 1);
 }
+
+#[tokio::test]
+async fn the_call_page_and_the_client_bundle_it_imports_are_served() {
+    let addr = start().await;
+    let page = http::get(addr, "/call", &[]).await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.text().contains("from '/call/lingua-signal-client.js'"), "{}", page.text());
+    assert!(page.text().contains("roomsPath: '/rtc/rooms'"), "the page uses this service's rooms path");
+    let client = http::get(addr, "/call/lingua-signal-client.js", &[]).await;
+    assert_eq!(client.status.as_u16(), 200);
+    assert_eq!(client.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert!(client.text().contains("RoomClient"), "the ES module bundle exports RoomClient");
+}

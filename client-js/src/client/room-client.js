@@ -1,0 +1,254 @@
+// RoomClient: one participant in one room, over either transport, with calls.
+//
+// It wires the lib modules the way the room page does, minus the DOM:
+// Membership decides when to join (media settled, PeerJS id known, socket
+// connected) and joins again after reconnects; Connectivity follows who is in
+// the room and retries failed calls; Calls places and answers the PeerJS
+// calls; a TileRegistry keeps exactly one call (and stream) per peer, and its
+// "view" here turns each change into an event instead of a <video>.
+import { Calls } from '../lib/calls.js';
+import { Connectivity } from '../lib/connectivity.js';
+import { IceRefresher } from '../lib/ice-refresh.js';
+import { Membership } from '../lib/membership.js';
+import { Messenger } from '../lib/messenger.js';
+import { TileRegistry } from '../lib/tiles.js';
+import { Emitter } from './emitter.js';
+import { openSocket, peerJsOptions, resolveOptions } from './options.js';
+import { PeerSession } from './peer-session.js';
+import { eventView } from './event-view.js';
+
+export class RoomClient extends Emitter {
+  /** @param {import('./core.js').RoomClientOptions} options */
+  constructor(options) {
+    super();
+    const env = globalThis;
+    this.resolved = resolveOptions(options, env);
+    this.roomId = this.resolved.config.roomId;
+    this.libs = {
+      io: options.io ?? env.io,
+      Peer: options.Peer ?? env.Peer,
+      WebSocket: options.WebSocket ?? env.WebSocket,
+      MediaStream: options.MediaStream ?? env.MediaStream,
+      fetch: options.fetch ?? env.fetch?.bind(env),
+    };
+    this.env = env;
+    this.stream = options.stream ?? null;
+    this.name = options.name ?? '';
+    this.state = 'idle';
+    this.memberSet = new Set();
+    this.joining = null;
+    this.socket = null;
+  }
+
+  /** Ids of the others in the room, as the server last said. */
+  get members() {
+    return [...this.memberSet];
+  }
+
+  /** Our user id in the room (our PeerJS id), once the PeerJS server gave one. */
+  get userId() {
+    return this.peers?.id ?? null;
+  }
+
+  /**
+   * Connects and joins. Resolves once with the first answer: `{ok: true,
+   * users}` or a final refusal `{ok: false, error: {code, message}}`; never
+   * rejects. Later re-joins (after reconnects) are `joined` events.
+   */
+  join() {
+    if (this.joining) return this.joining;
+    // A page that forgot a library learns it here, at once, not from a join that never answers.
+    if (typeof this.libs.Peer !== 'function') {
+      throw new TypeError('lingua-signal-client: no PeerJS (pass `Peer`, or load peerjs)');
+    }
+    if (this.resolved.config.transport === 'socketio' && typeof this.libs.io !== 'function') {
+      throw new TypeError('lingua-signal-client: no Socket.IO client (pass `io`, or load socket.io-client)');
+    }
+    this.joining = new Promise((resolve) => {
+      this.once('joined', ({ users }) => resolve({ ok: true, users }));
+      this.once('refused', (error) => resolve({ ok: false, error }));
+    });
+    this.start();
+    return this.joining;
+  }
+
+  start() {
+    const log = (message) => this.emit('warning', message);
+    this.setState('connecting');
+    this.tiles = new TileRegistry(eventView(this, (peerId) => this.tiles.names.has(peerId)));
+    this.connectivity = new Connectivity({
+      selfId: () => this.peers?.id ?? null,
+      recall: (peerId) => this.calls.call(peerId),
+      onState: (peerId, link) => {
+        if (!link) return this.tiles.drop(peerId); // a failed call from someone not in the room
+        this.tiles.ensure(peerId);
+        this.tiles.setLink(peerId, link);
+      },
+    });
+    // PeerJS hands this object to every new RTCPeerConnection: fresh TURN
+    // credentials go into it.
+    const peerOptions = peerJsOptions(this.resolved);
+    this.ice = this.iceRefresher(peerOptions, log);
+    this.calls = new Calls({
+      tiles: this.tiles,
+      connectivity: this.connectivity,
+      getStream: () => this.stream,
+      getName: () => this.name,
+      emptyStream: () => new this.libs.MediaStream(),
+      beforeCall: () => this.ice.ensureFresh(),
+      log,
+    });
+    this.socket = openSocket(this.resolved, this.libs);
+    this.membership = new Membership({
+      roomId: this.roomId,
+      socket: this.socket,
+      onJoined: (users, info) => this.joined(users, info),
+      onRejected: (error) => this.refused(error),
+      onRetry: (error, delay) => this.emit('retry', error, delay),
+    });
+    this.messenger = new Messenger({
+      socket: this.socket,
+      roomId: this.roomId,
+      isMember: () => this.state !== 'left' && this.membership.inRoom,
+    });
+    this.listen();
+    this.peers = new PeerSession({
+      Peer: this.libs.Peer,
+      peerOptions,
+      calls: this.calls,
+      onOpen: (id, { sameId }) => (sameId ? this.membership.refresh() : this.membership.setPeerId(id)),
+      onLost: () => this.setState('reconnecting'),
+      onUnavailable: (peerId) => this.calls.unavailable(peerId),
+      log,
+    });
+    this.peers.start();
+    this.membership.setMediaReady(); // the stream (or none: a viewer) is given up front
+  }
+
+  /** With `iceServersPath` and `iceTtl`: credentials fetched again before they expire. */
+  iceRefresher(peerOptions, log) {
+    const { config, server } = this.resolved;
+    const ice = new IceRefresher({
+      servers: config.iceServers,
+      ttl: config.iceServersPath ? config.iceTtl : null,
+      url: config.iceServersPath && new URL(config.iceServersPath, server).href,
+      fetch: (url, init) => this.libs.fetch(url, init),
+      apply: (servers) => {
+        peerOptions.config.iceServers = servers;
+      },
+      log,
+    });
+    ice.start();
+    return ice;
+  }
+
+  /** The current PeerJS peer (low level: for tests and debugging). */
+  get peer() {
+    return this.peers?.current ?? null;
+  }
+
+  listen() {
+    const { socket } = this;
+    socket.on('connect_error', (err) => {
+      const message = err?.message ?? String(err);
+      this.emit('connect-error', message);
+      // Socket.IO gives up when the server refused the handshake (a host's
+      // authorizer: "unauthorized: …"): that is a final answer to join().
+      if (socket.active === false) this.refused({ code: /^([a-z-]+):/.exec(message)?.[1] ?? 'connect-refused', message });
+    });
+    // The raw websocket's host refusal: one error frame, then a close (PROTOCOL.md
+    // §1). Every request of ours carries an ack, so an `error` event is that.
+    socket.on('error', (error) => error?.code && this.refused({ code: error.code, message: error.message ?? error.code }));
+    socket.on('disconnect', (reason) => {
+      if (this.state === 'left' || this.state === 'refused') return;
+      this.setState('reconnecting');
+      // Socket.IO does not reconnect by itself after a server-side disconnect.
+      if (reason === 'io server disconnect') this.env.setTimeout(() => this.state === 'reconnecting' && socket.connect(), 1000);
+    });
+    socket.on('user-connected', (userId) => {
+      this.connectivity.expect(userId);
+      this.calls.call(userId); // members already here call the newcomer
+      if (!this.memberSet.has(userId)) {
+        this.memberSet.add(userId);
+        this.emit('user-joined', userId);
+        this.emit('members', this.members);
+      }
+    });
+    socket.on('user-disconnected', (userId) => {
+      this.calls.hangUp(userId);
+      if (this.memberSet.delete(userId)) {
+        this.emit('user-left', userId);
+        this.emit('members', this.members);
+      }
+    });
+    this.messenger.onMessage((from, data) => this.emit('message', from, data));
+  }
+
+  joined(users, { fresh }) {
+    this.connectivity.retain(users); // the members, and a call to expect with each
+    this.tiles.retain(users); // anyone we still show but who left while we were away
+    if (!fresh) this.calls.heal(users); // nobody was told we are here: we call
+    const before = this.memberSet;
+    this.memberSet = new Set(users);
+    for (const id of before) if (!this.memberSet.has(id)) this.emit('user-left', id);
+    for (const id of users) if (!before.has(id)) this.emit('user-joined', id);
+    this.setState('joined');
+    this.emit('joined', { userId: this.userId, users: [...users], fresh });
+    this.emit('members', this.members);
+  }
+
+  refused(error) {
+    this.shutDown('refused');
+    this.emit('refused', error);
+  }
+
+  /**
+   * Sends `data` (anything JSON) to the others in the room. Resolves with
+   * `{ok: true}` once the server took it, or `{ok: false, error}`; never rejects.
+   */
+  send(data) {
+    if (!this.messenger) return Promise.resolve({ ok: false, error: { code: 'not-joined', message: 'join() first' } });
+    return this.messenger.send(data);
+  }
+
+  /**
+   * Sends `stream` from now on: its video track replaces the one in every
+   * call, and later calls carry it. Null makes us a viewer for later calls.
+   */
+  setStream(stream) {
+    this.stream = stream ?? null;
+    const video = stream?.getVideoTracks?.()[0];
+    if (video && this.calls) this.calls.replaceVideoTrack(video);
+  }
+
+  /** Our display name, put in the metadata of the calls we place or answer from now on. */
+  setName(name) {
+    this.name = name;
+    this.calls?.rename(name);
+  }
+
+  /** Leaves the room: hangs up, closes the socket and the PeerJS peer. The given stream is the caller's to stop. */
+  leave() {
+    this.shutDown('left');
+  }
+
+  shutDown(state) {
+    if (this.state === 'left' || this.state === 'refused' || !this.socket) return;
+    this.setState(state);
+    this.membership.stop();
+    this.socket.disconnect();
+    this.calls.hangUpAll();
+    this.ice.stop();
+    this.peers.stop();
+    if (this.memberSet.size > 0) {
+      this.memberSet = new Set();
+      this.emit('members', []);
+    }
+  }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}
