@@ -11,6 +11,8 @@
 //   --server <cmd>     the server command (else $LINGUA_SERVER_CMD)
 //   --no-room-full     skip the scenario that starts a second server with
 //                      `--max-room-size 2` appended to the command
+//   --large-room       also run the room of twelve pages (media.mjs): about
+//                      two busy cores for a few minutes
 //   --chromium <path>  default /usr/bin/chromium
 //   --turnserver <path>  coturn's turnserver for the TURN scenarios (default:
 //                      `turnserver` on the PATH; ./scripts/test.sh installs it)
@@ -28,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { mediaScenarios } from './media.mjs';
 import { messageScenarios } from './messages.mjs';
 import { originalPageScenario } from './original.mjs';
 import { clusterScenario } from './cluster.mjs';
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
   options: {
     server: { type: 'string' },
     'no-room-full': { type: 'boolean', default: false },
+    'large-room': { type: 'boolean', default: false },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     turnserver: { type: 'string', default: 'turnserver' },
     verbose: { type: 'boolean', default: false },
@@ -102,6 +106,11 @@ async function main() {
     await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
+    const media = mediaScenarios({ artifacts, openPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need, sleep, launch: (extra) => chromium.launch({ executablePath: args.chromium, headless: true, args: [...CHROMIUM_ARGS, ...extra] }) });
+    await scenario('screen share from a camera and from a viewer: pinned and whole for the others, unmirrored for the sharer; stop, browser stop, pin, leave; one peer connection per pair, names over signaling', () => media.share(state));
+    if (args['large-room']) {
+      await scenario('twelve pages: every tile playing and readable, one peer connection per pair, the active speaker highlighted and on the first screenful', () => media.largeRoom(state));
+    }
     await scenario('a page written for the Node original joins on the default flags (its PeerJS id is proven by the client cookie)', () => originalPageScenario({ openPage, closePage, waitFor, ok })(state));
     const turn = turnScenarios({
       serverCmd, turnserver: args.turnserver, children: servers, artifacts, verbose: args.verbose,

@@ -5,7 +5,10 @@
 // room healed across reconnects. The signaling socket also carries the
 // application messages: text chat, and everyone's mute / camera-off state.
 // Each call is watched (connectivity.js): one that fails is placed again, and
-// its tile says so; TURN credentials are kept fresh (ice-refresh.js).
+// its tile says so; TURN credentials are kept fresh (ice-refresh.js). One
+// RTCPeerConnection per pair: names travel in the `state` messages. The grid
+// fits any number of tiles, with a pin, the active speaker highlighted, and
+// screen sharing for everyone (stage.js, speaker-watch.js, share.js).
 // The logic lives in lib/; this file wires it to the page. window.Peer and
 // window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
 // loaded before this script (all three `defer`).
@@ -16,6 +19,9 @@ import { setupChat } from './lib/chat-panel.js';
 import { parseConfig, peerOptions } from './lib/config.js';
 import { Connectivity } from './lib/connectivity.js';
 import { setupControls } from './lib/controls.js';
+import { ScreenShare } from './lib/share.js';
+import { watchSpeakers } from './lib/speaker-watch.js';
+import { createStage } from './lib/stage.js';
 import { mediaState } from './lib/indicators.js';
 import { IceRefresher } from './lib/ice-refresh.js';
 import { acquireMedia, describeMedia } from './lib/media.js';
@@ -45,7 +51,13 @@ function start(config) {
   let outgoing = null; // what we send: the camera stream, or the screen while sharing
   let left = false;
 
-  const tiles = new TileRegistry(createTileView($('video-grid'), { onAutoplayBlocked }));
+  const stage = createStage($('video-grid'));
+  const view = createTileView($('video-grid'), {
+    onAutoplayBlocked,
+    onPin: (tile) => stage.toggle(tile),
+    onScreen: (tile, on) => stage.setScreen(tile, on),
+  });
+  const tiles = new TileRegistry(view, { onChange: () => stage.layout() });
   tiles.setLocal(null, `${name} (you)`);
   showCount(1, config.maxRoomSize);
 
@@ -130,33 +142,50 @@ function start(config) {
   messenger.onMessage((from, data) => {
     const message = readData(data); // null for what we do not know: ignored
     if (message?.kind === 'chat') chat.received(from, message.text);
-    else if (message?.kind === 'state' && from !== null) tiles.setMedia(from, message);
+    else if (message?.kind === 'state' && from !== null) {
+      if (message.name) tiles.setName(from, message.name);
+      tiles.setMedia(from, message);
+    }
   });
   function announceMedia() {
-    messenger.send(stateData(mediaState(media.stream))).then((reply) => {
+    const state = { ...mediaState(media.stream), screen: share.active, name };
+    messenger.send(stateData(state)).then((reply) => {
       // Not in the room (yet, or any more): the next join announces it anyway.
       if (!reply.ok && reply.error.code !== 'not-joined') console.warn(`announcing mute state: ${reply.error.code}`);
     });
   }
 
   peers = startPeer(options, calls, membership, () => left);
+  const speakers = watchSpeakers({ tiles, stage, win });
+
+  // The screen goes out on every call in place of the camera (or as the only
+  // video of a viewer), and back to the camera when sharing stops.
+  const share = new ScreenShare({
+    mediaDevices: win.navigator.mediaDevices,
+    onChange(track) {
+      if (left) return;
+      const camera = media.stream;
+      outgoing = track ? new win.MediaStream([track, ...(camera?.getAudioTracks() ?? [])]) : camera;
+      calls.sendVideo(track ?? camera?.getVideoTracks()[0] ?? null);
+      tiles.setLocal(outgoing, `${name} (you)`);
+      stage.setScreen(tiles.tileOf(null), !!track);
+      status.set('screen', track ? 'You are sharing your screen.' : null, 'info');
+      controls.refresh();
+      announceMedia(); // the others show it whole, and pin it
+    },
+    onError: (message) => status.set('screen', message, 'warn'),
+  });
 
   const controls = setupControls(doc, {
     getStream: () => media.stream,
     getName: () => name,
-    showScreen(track) {
-      const camera = media.stream;
-      const video = track ?? camera.getVideoTracks()[0];
-      outgoing = track ? new win.MediaStream([track, ...camera.getAudioTracks()]) : camera;
-      calls.replaceVideoTrack(video);
-      tiles.setLocal(outgoing, `${name} (you)`);
-    },
+    share,
     rename(value) {
       const kept = saveName(storage, value);
       if (!kept) return '';
       name = kept;
       tiles.setLocal(outgoing, `${name} (you)`);
-      calls.rename(name);
+      announceMedia(); // the others learn names from our state
       return name;
     },
     leave,
@@ -196,6 +225,8 @@ function start(config) {
   function shutDown() {
     if (left) return;
     left = true;
+    share.close(); // before hanging up: `left` keeps it from touching the calls
+    speakers.stop();
     membership.stop();
     socket.disconnect();
     ice.stop();
@@ -210,6 +241,7 @@ function start(config) {
   win.addEventListener('pagehide', () => {
     if (left) return;
     left = true;
+    share.close();
     socket.disconnect();
     peers.destroy();
   });
@@ -235,6 +267,8 @@ function start(config) {
     ice,
     messenger,
     chat,
+    stage,
+    share,
     get peer() {
       return peers.current;
     },

@@ -17,15 +17,20 @@ test('markup is kept as text: it is only shown with textContent', () => {
   assert.equal(cleanText(html), html);
 });
 
-test('state data holds two booleans', () => {
-  assert.deepEqual(stateData({ mic: true, camera: false }), { kind: 'state', mic: true, camera: false });
-  assert.deepEqual(stateData({ mic: 1, camera: 'yes' }), { kind: 'state', mic: false, camera: false });
+test('state data holds three booleans and the cleaned name, if any', () => {
+  assert.deepEqual(stateData({ mic: true, camera: false }), { kind: 'state', mic: true, camera: false, screen: false });
+  assert.deepEqual(stateData({ mic: 1, camera: 'yes', screen: 1 }), { kind: 'state', mic: false, camera: false, screen: false });
+  assert.deepEqual(stateData({ mic: true, camera: true, screen: true, name: ' Ann\nB ' }), { kind: 'state', mic: true, camera: true, screen: true, name: 'Ann B' });
+  assert.equal('name' in stateData({ mic: true, camera: true, name: '  ' }), false);
 });
 
 test('readData accepts our two kinds, cleaned', () => {
   assert.deepEqual(readData({ kind: 'chat', text: ' hi\n' }), { kind: 'chat', text: 'hi' });
   assert.deepEqual(readData({ kind: 'chat', text: 'y'.repeat(5000) }).text.length, MAX_TEXT);
-  assert.deepEqual(readData({ kind: 'state', mic: false, camera: true, extra: 1 }), { kind: 'state', mic: false, camera: true });
+  assert.deepEqual(readData({ kind: 'state', mic: false, camera: true, extra: 1 }), { kind: 'state', mic: false, camera: true, screen: false });
+  assert.deepEqual(readData({ kind: 'state', mic: false, camera: false, screen: true, name: 'x'.repeat(99) }), { kind: 'state', mic: false, camera: false, screen: true, name: 'x'.repeat(40) });
+  // Optional fields of the wrong type read as absent; the message stays.
+  assert.deepEqual(readData({ kind: 'state', mic: true, camera: true, screen: 'yes', name: 7 }), { kind: 'state', mic: true, camera: true, screen: false });
 });
 
 test('readData ignores anything else instead of throwing', () => {

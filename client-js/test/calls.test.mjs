@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Calls, NAME_LABEL } from '../src/lib/calls.js';
+import { Calls } from '../src/lib/calls.js';
 import { Connectivity } from '../src/lib/connectivity.js';
 import { TileRegistry } from '../src/lib/tiles.js';
 import { FakeCall, FakeConn, FakePC, FakePeer, manualTimers, recordingView } from './fakes.mjs';
@@ -49,16 +49,13 @@ test('a viewer calls with an empty stream', () => {
   assert.deepEqual(peer.calls[0].stream, { empty: true });
 });
 
-test('answering: local stream, caller name shown, a names link back to the caller', () => {
+test('answering: local stream, caller name shown, no second (data) connection', () => {
   const { peer, tiles, view } = setup();
   const call = new FakeCall('bob', { name: 'Bob' });
   peer.fire('call', call);
   assert.deepEqual(call.answered, { stream: { id: 'local' } });
   assert.equal(view.live()[0].name, 'Bob');
-  assert.equal(peer.conns.length, 1);
-  assert.equal(peer.conns[0].peer, 'bob');
-  assert.equal(peer.conns[0].label, NAME_LABEL);
-  assert.deepEqual(peer.conns[0].metadata, { name: 'Ann' });
+  assert.equal(peer.conns.length, 0, 'names travel over the signaling channel');
   assert.equal(tiles.size, 1);
 });
 
@@ -69,22 +66,9 @@ test('a viewer answers without a stream', () => {
   assert.deepEqual(call.answered, { stream: undefined });
 });
 
-test('the caller learns the answerer name from the incoming names link, and renames', () => {
-  const { peer, calls, view } = setup();
-  calls.call('bob');
-  const conn = new FakeConn('bob', { label: NAME_LABEL, metadata: { name: 'Bob' } });
-  peer.fire('connection', conn);
-  assert.equal(view.live()[0].name, 'Bob');
-  conn.fire('data', { type: 'name', name: '  Robert\n' });
-  assert.equal(view.live()[0].name, 'Robert');
-  conn.open = true;
-  calls.rename('Annie');
-  assert.deepEqual(conn.sent, [{ type: 'name', name: 'Annie' }]);
-});
-
-test('connections with another label are refused', () => {
+test('data connections (an older page opening one for names) are refused', () => {
   const { peer } = setup();
-  const conn = new FakeConn('bob', { label: 'other' });
+  const conn = new FakeConn('bob', { label: 'names' });
   peer.fire('connection', conn);
   assert.equal(conn.closed, true);
 });
@@ -110,7 +94,6 @@ test('user-disconnected removes the tile on the answering side too', () => {
   calls.hangUp('bob');
   assert.equal(view.live().length, 0);
   assert.equal(call.closed, true);
-  assert.equal(peer.conns[0].closed, true, 'the names link is closed too');
 });
 
 test('a peer that re-joins and calls again keeps one tile', () => {
@@ -124,8 +107,6 @@ test('a peer that re-joins and calls again keeps one tile', () => {
   assert.equal(view.live().length, 1);
   assert.deepEqual(view.live()[0].stream, { id: 'b' });
   assert.equal(first.closed, true);
-  assert.equal(peer.conns[0].closed, true, 'the old names link is replaced');
-  assert.equal(peer.conns[1].closed, false);
 });
 
 test('a call with someone not in the room that closes by itself removes its tile', () => {
@@ -273,4 +254,50 @@ test('calls from a replaced Peer are refused', () => {
   peer.fire('call', call);
   assert.equal(call.closed, true);
   assert.equal(view.live().length, 0);
+});
+
+/** A video transceiver as calls.js looks at it: its direction and its sender's track. */
+function withVideo(call, currentDirection) {
+  const sender = {
+    track: null,
+    replaceTrack(track) {
+      this.track = track;
+      return Promise.resolve();
+    },
+  };
+  call.peerConnection.getTransceivers = () => [
+    { receiver: { track: { kind: 'audio' } }, currentDirection, sender: {} },
+    { receiver: { track: { kind: 'video' } }, currentDirection, sender },
+  ];
+  return sender;
+}
+
+test('sendVideo swaps the track where the call sends video, and calls again where it does not', () => {
+  let stream = null;
+  const { peer, calls } = setup({ stream: null });
+  calls.getStream = () => stream;
+  calls.call('bob'); // we send video to bob
+  const toBob = withVideo(peer.calls[0], 'sendrecv');
+  const fromCarl = new FakeCall('carl', { name: 'Carl' });
+  peer.fire('call', fromCarl); // we answered carl as a viewer: nothing sent
+  withVideo(fromCarl, 'recvonly');
+  const screen = { kind: 'video', id: 'screen' };
+  stream = { id: 'with-screen' };
+  calls.sendVideo(screen);
+  assert.equal(toBob.track, screen);
+  assert.equal(peer.calls.length, 2, 'carl is called again, with the screen');
+  assert.equal(peer.calls[1].peer, 'carl');
+  assert.deepEqual(peer.calls[1].stream, { id: 'with-screen' });
+  assert.equal(fromCarl.closed, true, 'the newest call wins');
+});
+
+test('sendVideo(null): a call that sends video is placed again without it, one that does not is left alone', () => {
+  const { peer, calls } = setup({ stream: null });
+  calls.call('bob');
+  withVideo(peer.calls[0], 'sendonly');
+  calls.call('dan');
+  withVideo(peer.calls[1], 'recvonly');
+  calls.sendVideo(null);
+  assert.deepEqual(peer.calls.map((c) => c.peer), ['bob', 'dan', 'bob']);
+  assert.deepEqual(peer.calls[2].stream, { empty: true });
 });

@@ -2,10 +2,18 @@
 // `data` of `room-message`:
 //
 //   {kind: "chat", text}                      a line of text chat
-//   {kind: "state", mic: bool, camera: bool}  my microphone and camera are on
+//   {kind: "state", mic: bool, camera: bool, screen: bool, name?: string}
+//                                             my microphone and camera are on,
+//                                             I share my screen, my display name
+//
+// `state` is how the others learn our name too (one peer connection per pair:
+// no PeerJS data connection for names). It is sent after every join, to every
+// newcomer, and on every change (toggle, share, rename).
 //
 // `data` from others is untrusted: anything else (another client's kinds, a
 // wrong type, a server message we do not know) reads as null and is ignored.
+
+import { cleanName } from './names.js';
 
 /** The longest chat text we send or show, in characters (code points). */
 export const MAX_TEXT = 1000;
@@ -16,9 +24,12 @@ export function chatData(text) {
   return clean ? { kind: 'chat', text: clean } : null;
 }
 
-/** The data announcing which of my devices are on. */
-export function stateData({ mic, camera }) {
-  return { kind: 'state', mic: mic === true, camera: camera === true };
+/** The data announcing which of my devices are on, whether I share my screen, and my name. */
+export function stateData({ mic, camera, screen, name }) {
+  const data = { kind: 'state', mic: mic === true, camera: camera === true, screen: screen === true };
+  const clean = typeof name === 'string' ? cleanName(name) : '';
+  if (clean) data.name = clean; // a missing or empty name: the tile keeps what it shows
+  return data;
 }
 
 /** The message in `data` from someone else, or null if it is not one we know. */
@@ -26,7 +37,7 @@ export function readData(data) {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
   if (data.kind === 'chat') return chatData(data.text);
   if (data.kind === 'state' && typeof data.mic === 'boolean' && typeof data.camera === 'boolean') {
-    return stateData(data);
+    return stateData(data); // an optional field of the wrong type reads as absent
   }
   return null;
 }

@@ -1,5 +1,4 @@
-// The PeerJS side of a room: placing and answering calls, and exchanging
-// display names.
+// The PeerJS side of a room: placing and answering calls.
 //
 // Who calls whom (as in the seed): members already in the room call each
 // newcomer announced by `user-connected`; the newcomer only answers. So two
@@ -11,14 +10,11 @@
 // A call that ends while its peer is still in the room leaves the tile in
 // place, saying what happens next; only `user-disconnected` removes it.
 //
-// Names: each call carries the caller's name in its metadata. The answering
-// side then opens one PeerJS DataConnection (label "names", JSON) back to the
-// caller with its own name in the metadata, so both sides learn each other's
-// name from signaling alone, before any data flows. Later renames are sent as
-// {type: "name", name} over that connection.
+// One RTCPeerConnection per pair: names travel in the `state` application
+// message over the signaling channel (app-messages.js), not over a second
+// PeerJS connection. Each call still carries the caller's name in its
+// metadata, so the answering side can show it before that message arrives.
 import { cleanName } from './names.js';
-
-export const NAME_LABEL = 'names';
 
 // Ask to receive audio and video even when we send neither (viewers) or only
 // one of them: PeerJS passes these to createOffer.
@@ -40,7 +36,6 @@ export class Calls {
     Object.assign(this, options);
     this.log = options.log ?? (() => {});
     this.beforeCall = options.beforeCall ?? (() => null);
-    this.links = new Map(); // peer id -> names DataConnection
     this.deferred = new Set(); // peers to call once the PeerJS server is reachable
     this.peer = null;
   }
@@ -49,7 +44,8 @@ export class Calls {
   bind(peer) {
     this.peer = peer;
     peer.on('call', (call) => (this.peer === peer ? this.answer(call) : call.close()));
-    peer.on('connection', (conn) => (this.peer === peer ? this.linked(conn) : conn.close()));
+    // Nothing of ours uses a data connection (an older page opened one for names).
+    peer.on('connection', (conn) => conn.close());
   }
 
   /** Calls `peerId` now, or as soon as the PeerJS connection is open. */
@@ -97,7 +93,6 @@ export class Calls {
     this.deferred.delete(peerId);
     this.connectivity.forget(peerId);
     this.tiles.drop(peerId);
-    this.unlink(peerId);
   }
 
   /** Hangs up on everyone (leaving the room). */
@@ -107,20 +102,23 @@ export class Calls {
     this.deferred.clear();
   }
 
-  /** Tells everyone our new name. */
-  rename(name) {
-    for (const conn of this.links.values()) {
-      if (conn.open) conn.send({ type: 'name', name });
-    }
-  }
-
-  /** Swaps the outgoing video track of every call (screen share, camera back). */
-  replaceVideoTrack(track) {
+  /**
+   * Sends `track` (the screen, the camera back, or null: no video) on every
+   * call. Where the call already sends video, the track is swapped in place
+   * (no renegotiation). Where it does not (we were a viewer, or we go back to
+   * being one), PeerJS cannot renegotiate, so the call is placed again with
+   * the new outgoing stream: the newest call per peer wins on both sides.
+   */
+  sendVideo(track) {
     for (const peerId of this.tiles.peers()) {
-      const pc = this.tiles.callOf(peerId)?.peerConnection;
+      const call = this.tiles.callOf(peerId);
+      const pc = call?.peerConnection;
+      if (!pc?.getTransceivers) continue; // no call yet: the next one carries the stream
       // The video transceiver, found by its receiver (the sender's track may be null).
-      const sender = pc?.getTransceivers().find((t) => t.receiver.track?.kind === 'video')?.sender;
-      sender?.replaceTrack(track).catch((err) => this.log(`replaceTrack: ${err.message}`));
+      const video = pc.getTransceivers().find((t) => t.receiver.track?.kind === 'video');
+      const sending = /send/.test(video?.currentDirection ?? '');
+      if (sending && track) video.sender.replaceTrack(track).catch((err) => this.log(`replaceTrack: ${err.message}`));
+      else if (sending || track) this.call(peerId);
     }
   }
 
@@ -137,7 +135,6 @@ export class Calls {
       if (this.tiles.callOf(call.peer) !== call) return; // replaced meanwhile
       call.answer(this.getStream() ?? undefined);
       this.watch(call);
-      this.link(call.peer);
     };
     const ready = this.beforeCall();
     if (ready) ready.then(answerNow);
@@ -198,41 +195,5 @@ export class Calls {
       this.tiles.drop(peerId, call);
       this.connectivity.forget(peerId);
     }
-  }
-
-  link(peerId) {
-    const conn = this.peer.connect(peerId, {
-      label: NAME_LABEL,
-      serialization: 'json',
-      metadata: { name: this.getName() },
-    });
-    if (conn) this.keep(conn);
-  }
-
-  linked(conn) {
-    if (conn.label !== NAME_LABEL) return conn.close();
-    const name = conn.metadata?.name;
-    if (name !== undefined) this.tiles.setName(conn.peer, cleanName(name));
-    this.keep(conn);
-  }
-
-  keep(conn) {
-    const peerId = conn.peer;
-    const old = this.links.get(peerId);
-    this.links.set(peerId, conn);
-    if (old && old !== conn) old.close();
-    conn.on('data', (data) => {
-      if (data && data.type === 'name') this.tiles.setName(peerId, cleanName(data.name));
-    });
-    conn.on('close', () => {
-      if (this.links.get(peerId) === conn) this.links.delete(peerId);
-    });
-    conn.on('error', (err) => this.log(`names with ${peerId}: ${err?.message ?? err}`));
-  }
-
-  unlink(peerId) {
-    const conn = this.links.get(peerId);
-    this.links.delete(peerId);
-    conn?.close();
   }
 }

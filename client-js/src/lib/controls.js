@@ -6,7 +6,7 @@
  * @param {Document} doc
  * @param {object} actions
  * @param {() => object|null} actions.getStream the local camera/microphone stream
- * @param {(track: object|null) => void} actions.showScreen screen track to send and show, null to go back to the camera
+ * @param {import('./share.js').ScreenShare} actions.share the screen share (share.js)
  * @param {() => void} actions.leave
  * @param {(name: string) => string} actions.rename returns the name kept ('' = refused)
  * @param {(slot: string, text: string|null, level?: string) => void} actions.status
@@ -18,7 +18,6 @@ export function setupControls(doc, actions) {
   const mic = $('btn-mic');
   const cam = $('btn-cam');
   const screen = $('btn-screen');
-  let screenTrack = null;
 
   function refresh() {
     const stream = actions.getStream();
@@ -26,10 +25,10 @@ export function setupControls(doc, actions) {
     const video = stream?.getVideoTracks()[0];
     setToggle(mic, audio, 'Mute microphone', 'Unmute microphone', 'No microphone');
     setToggle(cam, video, 'Turn camera off', 'Turn camera on', 'No camera');
-    const canShare = !!video && typeof doc.defaultView.navigator.mediaDevices?.getDisplayMedia === 'function';
+    const canShare = actions.share.supported; // with or without a camera
     screen.disabled = !canShare;
-    screen.setAttribute('aria-pressed', String(!!screenTrack));
-    setLabel(screen, screenTrack ? 'Stop sharing screen' : canShare ? 'Share screen' : 'Screen sharing needs a camera');
+    screen.setAttribute('aria-pressed', String(actions.share.active));
+    setLabel(screen, actions.share.active ? 'Stop sharing screen' : canShare ? 'Share screen' : 'This browser cannot share a screen');
   }
 
   mic.addEventListener('click', () => flip(actions.getStream()?.getAudioTracks()[0]));
@@ -41,28 +40,7 @@ export function setupControls(doc, actions) {
     actions.onMediaChange?.();
   }
 
-  screen.addEventListener('click', async () => {
-    if (screenTrack) return stopSharing();
-    try {
-      const display = await doc.defaultView.navigator.mediaDevices.getDisplayMedia({ video: true });
-      screenTrack = display.getVideoTracks()[0];
-      screenTrack.addEventListener('ended', stopSharing); // the browser's own "Stop sharing"
-      actions.showScreen(screenTrack);
-      actions.status('screen', 'You are sharing your screen.', 'info');
-    } catch (err) {
-      if (err?.name !== 'NotAllowedError') actions.status('screen', `Screen sharing failed: ${err?.message ?? err}`, 'warn');
-    }
-    refresh();
-  });
-  function stopSharing() {
-    if (!screenTrack) return;
-    const track = screenTrack;
-    screenTrack = null;
-    track.stop();
-    actions.showScreen(null);
-    actions.status('screen', null);
-    refresh();
-  }
+  screen.addEventListener('click', () => (actions.share.active ? actions.share.stop() : actions.share.start()));
 
   $('btn-invite').addEventListener('click', async () => {
     const link = doc.defaultView.location.href;
@@ -75,10 +53,7 @@ export function setupControls(doc, actions) {
     doc.defaultView.setTimeout(() => actions.status('invite', null), 6000);
   });
 
-  $('btn-leave').addEventListener('click', () => {
-    stopSharing();
-    actions.leave();
-  });
+  $('btn-leave').addEventListener('click', () => actions.leave()); // leaving stops the share
 
   const nameInput = $('name-input');
   nameInput.value = actions.getName();
@@ -87,7 +62,7 @@ export function setupControls(doc, actions) {
     nameInput.value = kept || actions.getName();
   });
 
-  return { refresh, stopSharing };
+  return { refresh };
 }
 
 function setToggle(button, track, onLabel, offLabel, missingLabel) {

@@ -1,7 +1,9 @@
 // The DOM behind TileRegistry: one <figure> per participant in #video-grid,
 // each with one <video> (playsinline + autoplay: iOS shows black otherwise),
 // the display name, and the mute / camera-off indicators the peer announced.
-// Names go in with textContent only.
+// Names go in with textContent only. Each tile has a pin button (stage.js
+// lays the pinned tile out large); a tile whose participant shares a screen
+// is handed to `onScreen`.
 import { linkText } from './connectivity.js';
 import { indicatorsFor, tileLabel } from './indicators.js';
 
@@ -11,16 +13,23 @@ const ICONS = {
   mic: 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11zM3.3 2 2 3.3 20.7 22l1.3-1.3z',
   camera: 'M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11zM3.3 2 2 3.3 20.7 22l1.3-1.3z',
 };
+// A push pin (24x24).
+const PIN = 'M16 3v2h-1v5l3 3v2h-5v6l-1 1-1-1v-6H6v-2l3-3V5H8V3z';
 
 /**
  * @param {HTMLElement} grid #video-grid
- * @param {{onAutoplayBlocked?: () => void}} [options] called when a remote
- *   video could only start muted (autoplay policy, e.g. for viewers)
+ * @param {{onAutoplayBlocked?: () => void, onPin?: (tile: HTMLElement) => void,
+ *   onScreen?: (tile: HTMLElement, on: boolean) => void}} [options] `onAutoplayBlocked`:
+ *   a remote video could only start muted (autoplay policy, e.g. for viewers);
+ *   `onPin`: the tile's pin button was pressed; `onScreen`: the participant
+ *   started or stopped sharing a screen
  * @returns {import('./tiles.js').TileView}
  */
 export function createTileView(grid, options = {}) {
   const doc = grid.ownerDocument;
   const onAutoplayBlocked = options.onAutoplayBlocked ?? (() => {});
+  const onPin = options.onPin ?? (() => {});
+  const onScreen = options.onScreen ?? (() => {});
   const media = new WeakMap(); // tile -> the announced {mic, camera}, for its label
   const links = new WeakMap(); // tile -> {state, reason} of our call with the peer
   const showLink = (tile) => {
@@ -58,7 +67,9 @@ export function createTileView(grid, options = {}) {
       link.dataset.testid = 'tile-link';
       link.setAttribute('role', 'status');
       link.hidden = true;
-      tile.append(video, placeholder, caption, indicators, link);
+      const pin = pinButton(doc);
+      pin.addEventListener('click', () => onPin(tile));
+      tile.append(video, placeholder, caption, indicators, link, pin);
       grid.append(tile);
       return tile;
     },
@@ -76,6 +87,9 @@ export function createTileView(grid, options = {}) {
     setName(tile, name) {
       tile.querySelector('.name').textContent = name;
       tile.querySelector('.placeholder').textContent = initials(name);
+      const pin = tile.querySelector('.pin');
+      pin.setAttribute('aria-label', `Pin ${name}`);
+      pin.title = `Pin ${name}`;
       label(tile);
       if (links.has(tile)) showLink(tile);
     },
@@ -90,6 +104,7 @@ export function createTileView(grid, options = {}) {
       tile.dataset.camera = state.camera ? 'on' : 'off';
       tile.querySelector('.indicators').replaceChildren(...indicatorsFor(state).map((i) => indicator(doc, i)));
       label(tile);
+      onScreen(tile, state.screen === true);
     },
     destroy(tile) {
       const video = tile.querySelector('video');
@@ -97,6 +112,23 @@ export function createTileView(grid, options = {}) {
       tile.remove();
     },
   };
+}
+
+/** The pin button: a fixed name ("Pin Ann") and `aria-pressed` for the state. */
+function pinButton(doc) {
+  const button = doc.createElement('button');
+  button.type = 'button';
+  button.className = 'pin';
+  button.dataset.testid = 'pin';
+  button.setAttribute('aria-pressed', 'false');
+  const svg = doc.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = doc.createElementNS(SVG, 'path');
+  path.setAttribute('d', PIN);
+  svg.append(path);
+  button.append(svg);
+  return button;
 }
 
 /** One indicator: an icon and a short text; its accessible name is the label. */

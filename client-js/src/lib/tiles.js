@@ -62,6 +62,11 @@ export class TileRegistry {
     return this.remote.has(peerId);
   }
 
+  /** The view's tile of `peerId` (null: the local one), or undefined. */
+  tileOf(peerId) {
+    return peerId === null ? this.local?.tile : this.remote.get(peerId)?.tile;
+  }
+
   /** The call currently shown for `peerId`, or undefined. */
   callOf(peerId) {
     return this.remote.get(peerId)?.call;
