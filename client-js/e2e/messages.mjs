@@ -77,7 +77,7 @@ async function indicators(state) {
   const tileOfP = (page) => page.locator(`#video-grid .tile[data-peer="${id}"]`);
   await P.getByTestId('toggle-mic').click();
   await P.getByTestId('toggle-camera').click();
-  h.check((await P.getByTestId('toggle-mic').getAttribute('aria-pressed')) === 'true', 'P: the mic button is not pressed');
+  h.check((await P.getByTestId('toggle-mic').getAttribute('aria-pressed')) === 'false', 'P: the mic button is still pressed (on)');
   await expectIndicators(tileOfP(Q), 'Q', { mic: true, camera: true });
   const label = await tileOfP(Q).getAttribute('aria-label');
   h.check(/, muted, camera off$/.test(label), `Q: P's tile is labelled "${label}"`);
@@ -180,12 +180,12 @@ async function expectLines(page, label, expected) {
   });
 }
 
-/** Waits until the unread badge shows `text` ('' = no badge), and the button's label agrees. */
+/** Waits until the unread badge shows `text` ('' = no badge), and the button's tooltip agrees. */
 async function expectBadge(page, label, text) {
   await h.waitFor(`${label}'s unread badge shows "${text}"`, async () => {
     const badge = page.getByTestId('chat-unread');
     const shown = (await badge.isVisible()) ? await badge.textContent() : '';
-    const name = await page.getByTestId('toggle-chat').getAttribute('aria-label');
+    const name = await page.getByTestId('toggle-chat').getAttribute('title');
     const named = text === '' ? !/unread/.test(name) : name.includes(`${text} unread`);
     return shown === text && named ? h.ok(true) : { ok: false, why: `badge "${shown}", button "${name}"` };
   });

@@ -22,7 +22,8 @@
 //
 // Exit status 0 when every scenario passed. A screenshot of a room with three
 // participants goes to e2e/artifacts/room.png, one of the chat panel and the
-// mute indicators to e2e/artifacts/chat.png; on failure, screenshots of
+// mute indicators to e2e/artifacts/chat.png, the desktop and phone layouts
+// to desktop.png and phone*.png (phone.mjs); on failure, screenshots of
 // every open page and their console output go to e2e/artifacts/ too.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ import { messageScenarios } from './messages.mjs';
 import { originalPageScenario } from './original.mjs';
 import { clusterScenario } from './cluster.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
+import { a11yScenarios } from './a11y.mjs';
+import { phoneScenarios } from './phone.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, 'artifacts');
@@ -120,6 +123,8 @@ async function main() {
     await scenario('TURN: the app\'s secret is not coturn\'s: each tile says it cannot connect (credentials refused), nothing vanishes, the count stays', () => turn.wrongSecret(state));
     await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
     await scenario('two processes sharing rooms through Redis: a page on each, video plays both ways', () => clusterScenario({ serverCmd, children: servers, startServer, openPage, closePage, waitJoined, expectPlaying })(state));
+    for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check, need })) await scenario(name, () => run(state));
+    for (const [name, run] of phoneScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, artifacts, openPage, closePage, record, waitJoined, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
     }

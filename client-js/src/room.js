@@ -13,8 +13,10 @@
 // window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
 // loaded before this script (all three `defer`).
 import { readData, stateData } from './lib/app-messages.js';
+import { createAnnouncer } from './lib/announcer.js';
 import { backoffDelay } from './lib/backoff.js';
 import { Calls } from './lib/calls.js';
+import { setupCameraFlip } from './lib/camera-flip.js';
 import { setupChat } from './lib/chat-panel.js';
 import { parseConfig, peerOptions } from './lib/config.js';
 import { Connectivity } from './lib/connectivity.js';
@@ -28,6 +30,7 @@ import { acquireMedia, describeMedia } from './lib/media.js';
 import { Membership } from './lib/membership.js';
 import { Messenger } from './lib/messenger.js';
 import { loadName, saveName } from './lib/names.js';
+import { Presence } from './lib/presence.js';
 import { createStatus } from './lib/status.js';
 import { createTileView } from './lib/tile-view.js';
 import { TileRegistry } from './lib/tiles.js';
@@ -57,7 +60,12 @@ function start(config) {
     onPin: (tile) => stage.toggle(tile),
     onScreen: (tile, on) => stage.setScreen(tile, on),
   });
-  const tiles = new TileRegistry(view, { onChange: () => stage.layout() });
+  // Joins and leaves, by name, in the one polite live region.
+  const presence = new Presence({ announce: createAnnouncer($('announcer')) });
+  const tiles = new TileRegistry(view, {
+    onChange: () => stage.layout(),
+    onName: (peerId, heard) => presence.named(peerId, heard),
+  });
   tiles.setLocal(null, `${name} (you)`);
   showCount(1, config.maxRoomSize);
 
@@ -131,11 +139,15 @@ function start(config) {
     if (reason === 'io server disconnect') win.setTimeout(() => left || socket.connect(), 1000);
   });
   socket.on('user-connected', (userId) => {
+    presence.arrived(userId);
     connectivity.expect(userId);
     calls.call(userId);
     announceMedia(); // to the newcomer (the others hear it again; harmless)
   });
-  socket.on('user-disconnected', (userId) => calls.hangUp(userId));
+  socket.on('user-disconnected', (userId) => {
+    presence.departed(userId);
+    calls.hangUp(userId);
+  });
 
   const messenger = new Messenger({ socket, roomId: config.roomId, isMember: () => !left && membership.inRoom });
   const chat = setupChat(doc, { messenger, getName: () => name, names: tiles.names });
@@ -194,6 +206,21 @@ function start(config) {
   });
   controls.refresh();
 
+  // Front and back camera: the new track goes out on every call (unless the
+  // screen is what we send) and into our own tile.
+  const flip = setupCameraFlip($('btn-flip'), {
+    mediaDevices: win.navigator.mediaDevices,
+    getStream: () => media.stream,
+    swapped(track) {
+      if (outgoing === media.stream) calls.replaceVideoTrack(track);
+      tiles.setLocal(null, `${name} (you)`); // the same stream, a new track: start the video again
+      tiles.setLocal(outgoing, `${name} (you)`);
+      controls.refresh();
+      announceMedia();
+    },
+    report: (text) => status.set('camera', text, 'warn'),
+  });
+
   acquireMedia(win).then((result) => {
     if (left) return result.stream?.getTracks().forEach((t) => t.stop());
     media = result;
@@ -203,6 +230,7 @@ function start(config) {
     status.set('media', message, result.mode === 'viewer' ? 'error' : 'warn');
     doc.body.dataset.mode = result.mode;
     controls.refresh();
+    flip.refresh().catch((err) => console.warn(`listing cameras: ${err.message}`));
     membership.setMediaReady();
   });
 
@@ -233,7 +261,8 @@ function start(config) {
     calls.hangUpAll();
     peers.destroy();
     media.stream?.getTracks().forEach((t) => t.stop());
-    for (const slot of ['connection', 'media', 'screen', 'audio', 'peer']) status.set(slot, null);
+    presence.stop();
+    for (const slot of ['connection', 'media', 'screen', 'audio', 'peer', 'camera', 'invite']) status.set(slot, null);
   }
 
   // A reload or a closed tab: leave at once, so the others drop our tile now

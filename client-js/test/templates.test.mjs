@@ -55,7 +55,7 @@ test('room.html loads the three scripts from /assets with defer, and the stylesh
 test('room.html has the elements room.js looks up', () => {
   const ids = ['status', 'video-grid', 'participant-count', 'name-input', 'room-state', 'room-state-title',
     'room-state-text', 'rejoin', 'controls', 'btn-mic', 'btn-cam', 'btn-screen', 'btn-invite', 'btn-chat',
-    'btn-leave', 'chat', 'chat-unread', 'chat-list', 'chat-form', 'chat-input', 'chat-error'];
+    'btn-leave', 'btn-flip', 'announcer', 'chat', 'chat-unread', 'chat-list', 'chat-form', 'chat-input', 'chat-error'];
   for (const id of ids) assert.match(room, new RegExp(`id="${id}"`), id);
   const source = read('src/room.js') + read('src/lib/controls.js');
   for (const [, id] of source.matchAll(/\$\('([\w-]+)'\)/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
@@ -64,15 +64,24 @@ test('room.html has the elements room.js looks up', () => {
   for (const [, id] of list.matchAll(/'([\w-]+)'/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
 });
 
-test('every control button has a label and a test id', () => {
+test('every control button is named by its visible word, has a tooltip and a test id', () => {
   const controls = /<nav id="controls"[\s\S]*?<\/nav>/.exec(room)[0];
-  const buttons = [...controls.matchAll(/<button\b([^>]*)>/g)].map((m) => m[1]);
-  assert.equal(buttons.length, 6);
-  for (const attrs of buttons) {
-    assert.match(attrs, /aria-label="[^"]+"/);
+  const buttons = [...controls.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/g)];
+  assert.equal(buttons.length, 7);
+  for (const [, attrs, inside] of buttons) {
+    // No aria-label: the accessible name is the visible word (WCAG 2.5.3, label in name).
+    assert.doesNotMatch(attrs, /aria-label=/);
+    assert.match(inside, /<span class="label">\w+<\/span>/);
+    assert.match(inside, /<svg [^>]*aria-hidden="true"/);
+    assert.match(attrs, /title="[^"]+"/);
     assert.match(attrs, /data-testid="[^"]+"/);
     assert.match(attrs, /type="button"/);
   }
+});
+
+test('joins and leaves have one polite live region; the participant count is not another', () => {
+  assert.match(room, /<p id="announcer" class="visually-hidden"[^>]*aria-live="polite"/);
+  assert.doesNotMatch(/<span id="participant-count"[^>]*>/.exec(room)[0], /aria-live/);
 });
 
 test('the chat form: a labelled field of at most 1000 characters and a Send button, no inline handler', () => {

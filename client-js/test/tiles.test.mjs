@@ -132,3 +132,12 @@ test('an announced state waits for the tile, shows on it, and goes when the peer
   tiles.attach('bob', new FakeCall('bob'));
   assert.equal(view.live()[0].media, null);
 });
+
+test('every name heard is passed on, with or without a tile (the join and rename announcements)', () => {
+  const heard = [];
+  const tiles = new TileRegistry(recordingView(), { onName: (peerId, name) => heard.push([peerId, name]) });
+  tiles.setName('bob', 'Bob');
+  tiles.ensure('bob');
+  tiles.setName('bob', 'Robert');
+  assert.deepEqual(heard, [['bob', 'Bob'], ['bob', 'Robert']]);
+});

@@ -25,8 +25,7 @@ export function setupChat(doc, { messenger, getName, names }) {
   function render() {
     panel.hidden = !state.open;
     toggle.setAttribute('aria-pressed', String(state.open));
-    toggle.setAttribute('aria-label', state.buttonLabel);
-    toggle.title = state.buttonLabel;
+    toggle.title = state.buttonLabel; // the name stays "Chat"; this is its description
     badge.textContent = state.badge;
     badge.hidden = state.badge === '';
   }

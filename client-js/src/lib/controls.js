@@ -1,6 +1,10 @@
 // The controls bar: microphone, camera, screen sharing, invite link, leave,
-// and the display name field. Buttons keep aria-pressed and aria-label in
-// step with their state.
+// and the display name field. A toggle's accessible name is its visible word
+// ("Mic", "Camera", "Share") and never changes; aria-pressed says whether the
+// thing is on, and the tooltip (title, read as the description) says what a
+// press does and its keyboard shortcut.
+import { invite, inviteMessage } from './invite.js';
+import { isApple, shortcutAction, shortcutAria, shortcutText } from './shortcuts.js';
 
 /**
  * @param {Document} doc
@@ -18,17 +22,22 @@ export function setupControls(doc, actions) {
   const mic = $('btn-mic');
   const cam = $('btn-cam');
   const screen = $('btn-screen');
+  const apple = isApple(doc.defaultView.navigator);
+  for (const [button, action] of [[mic, 'mic'], [cam, 'camera']]) {
+    button.setAttribute('aria-keyshortcuts', shortcutAria(action, apple));
+  }
 
   function refresh() {
     const stream = actions.getStream();
     const audio = stream?.getAudioTracks()[0];
     const video = stream?.getVideoTracks()[0];
-    setToggle(mic, audio, 'Mute microphone', 'Unmute microphone', 'No microphone');
-    setToggle(cam, video, 'Turn camera off', 'Turn camera on', 'No camera');
+    const keys = (action) => ` (${shortcutText(action, apple)})`;
+    setToggle(mic, audio, `Mute microphone${keys('mic')}`, `Unmute microphone${keys('mic')}`, 'No microphone');
+    setToggle(cam, video, `Turn camera off${keys('camera')}`, `Turn camera on${keys('camera')}`, 'No camera');
     const canShare = actions.share.supported; // with or without a camera
     screen.disabled = !canShare;
     screen.setAttribute('aria-pressed', String(actions.share.active));
-    setLabel(screen, actions.share.active ? 'Stop sharing screen' : canShare ? 'Share screen' : 'This browser cannot share a screen');
+    screen.title = actions.share.active ? 'Stop sharing your screen' : canShare ? 'Share your screen' : 'This browser cannot share a screen';
   }
 
   mic.addEventListener('click', () => flip(actions.getStream()?.getAudioTracks()[0]));
@@ -39,17 +48,23 @@ export function setupControls(doc, actions) {
     refresh();
     actions.onMediaChange?.();
   }
+  doc.addEventListener('keydown', (event) => {
+    const action = shortcutAction(event, apple);
+    if (!action || doc.body.dataset.state) return; // not on the end screens
+    event.preventDefault(); // Ctrl+D would bookmark, Ctrl+E go to the address bar
+    (action === 'mic' ? mic : cam).click();
+  });
 
   screen.addEventListener('click', () => (actions.share.active ? actions.share.stop() : actions.share.start()));
 
-  $('btn-invite').addEventListener('click', async () => {
+  const inviteButton = $('btn-invite');
+  const canShareSheet = typeof doc.defaultView.navigator.share === 'function';
+  inviteButton.title = canShareSheet ? 'Share the invite link' : 'Copy the invite link';
+  inviteButton.addEventListener('click', async () => {
     const link = doc.defaultView.location.href;
-    try {
-      await doc.defaultView.navigator.clipboard.writeText(link);
-      actions.status('invite', 'Invite link copied to the clipboard.', 'info');
-    } catch {
-      actions.status('invite', `Share this link to invite someone: ${link}`, 'info');
-    }
+    const message = inviteMessage(await invite(doc.defaultView.navigator, link), link);
+    if (!message) return;
+    actions.status('invite', message, 'info');
     doc.defaultView.setTimeout(() => actions.status('invite', null), 6000);
   });
 
@@ -65,15 +80,11 @@ export function setupControls(doc, actions) {
   return { refresh };
 }
 
-function setToggle(button, track, onLabel, offLabel, missingLabel) {
+/** Pressed = on. The name stays the visible word; the tooltip says what a press does. */
+function setToggle(button, track, onTitle, offTitle, missingTitle) {
   button.disabled = !track;
-  const off = !!track && !track.enabled;
-  button.setAttribute('aria-pressed', String(off));
-  button.classList.toggle('off', !track || off);
-  setLabel(button, !track ? missingLabel : off ? offLabel : onLabel);
-}
-
-function setLabel(button, label) {
-  button.setAttribute('aria-label', label);
-  button.title = label;
+  const on = !!track && track.enabled;
+  button.setAttribute('aria-pressed', String(on));
+  button.classList.toggle('off', !on);
+  button.title = !track ? missingTitle : on ? onTitle : offTitle;
 }

@@ -29,12 +29,13 @@
 export class TileRegistry {
   /**
    * @param {TileView} view
-   * @param {{onChange?: (registry: TileRegistry) => void}} [options] called after
-   *   every change in the set of tiles
+   * @param {{onChange?: (registry: TileRegistry) => void, onName?: (peerId: string, name: string) => void}} [options]
+   *   onChange: called after every change in the set of tiles; onName: after every name heard
    */
   constructor(view, options = {}) {
     this.view = view;
     this.onChange = options.onChange ?? (() => {});
+    this.onName = options.onName ?? (() => {});
     /** @type {Map<string, {tile: any, call: any, stream: object|null}>} */
     this.remote = new Map();
     /** Names learnt so far, also for peers whose call has not arrived yet. */
@@ -198,6 +199,7 @@ export class TileRegistry {
     this.names.set(peerId, name);
     const entry = this.remote.get(peerId);
     if (entry) this.view.setName(entry.tile, name);
+    this.onName(peerId, name);
   }
 
   /** Records a peer's announced microphone and camera state and shows it on its tile. */
