@@ -72,6 +72,18 @@ impl Signaling {
         peerjs::router(self.peerjs.clone())
     }
 
+    /// `GET base + "/{room}"` (e.g. `base` `/room-info`): the room's size
+    /// before joining, `{"members": n, "capacity": c, "full": bool}`, or
+    /// `400` for a bad room id and `403` for a refused `Origin`
+    /// ([`Hub::room_info_reply`](lingua_signal_core::Hub::room_info_reply)).
+    /// Merge it next to [`router`](Self::router).
+    pub fn room_info_at<S>(&self, base: &str) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        crate::room_info::router(self.hub().clone(), base)
+    }
+
     /// The same PeerJS server (hub and options) mounted at another absolute
     /// path, e.g. `"/"` for a second port that serves only PeerJS.
     pub fn peerjs_at<S>(&self, path: &str) -> Router<S>

@@ -5,6 +5,7 @@ mod builder;
 mod origin;
 mod peerjs;
 mod refusal;
+mod room_info;
 mod socketio;
 
 pub use builder::{Signaling, SignalingBuilder};

@@ -112,7 +112,12 @@ async fn upgrade(
 
 /// The upgrade request as the host's authorizer sees it.
 fn connect_request(method: &Method, uri: &Uri, headers: &HeaderMap) -> ConnectRequest {
-    let request = ConnectRequest::new("peerjs", method.as_str(), uri.to_string());
+    http_request("peerjs", method, uri, headers)
+}
+
+/// An HTTP request as the core sees it (origin checks, authorizer).
+pub(crate) fn http_request(transport: &'static str, method: &Method, uri: &Uri, headers: &HeaderMap) -> ConnectRequest {
+    let request = ConnectRequest::new(transport, method.as_str(), uri.to_string());
     headers
         .iter()
         .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))

@@ -19,6 +19,7 @@ mod ownership;
 pub mod peerjs;
 pub mod prometheus;
 mod relay;
+mod room_info;
 mod rooms;
 pub mod turn;
 
@@ -35,6 +36,7 @@ pub use metrics::{Metrics, MetricsSnapshot};
 pub use origin::{OriginError, Origins};
 pub use outbox::{CloseReason, Inbox, Mark};
 pub use ownership::{CLIENT_COOKIE, Ownership, client_cookie};
+pub use room_info::{RoomInfo, RoomInfoReply};
 pub use rooms::{JoinError, LeaveError};
 
 #[cfg(test)]

@@ -285,3 +285,36 @@ pub async fn metrics_are_exposed(addr: SocketAddr) {
     let after = get(addr, "/metrics", &[]).await;
     assert!(after.text().contains("\nlingua_signal_peers 1\n"), "{}", after.text());
 }
+
+/// `GET /room-info/{room}` on an app: the status and the JSON body.
+pub async fn room_info(addr: SocketAddr, room: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    let response = get(addr, &format!("/room-info/{room}"), headers).await;
+    assert_eq!(response.header("content-type"), Some("application/json"), "{room}");
+    assert_eq!(response.header("cache-control"), Some("no-store"), "{room}");
+    (response.status.as_u16(), serde_json::from_slice(&response.body).expect("JSON"))
+}
+
+/// The room-info answer for `room` is `members` of `capacity`, full or not.
+pub async fn expect_room_info(addr: SocketAddr, room: &str, members: usize, capacity: usize) {
+    let (status, body) = room_info(addr, room, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "members": members, "capacity": capacity, "full": members >= capacity }));
+}
+
+/// On an app started with `--allow-origin https://lessons.example`: the
+/// page path is in the config, an id that is no room id is `400` without
+/// an echo, and a page of another origin gets `403` as on the websockets.
+pub async fn room_info_refuses_bad_ids_and_origins(addr: SocketAddr) {
+    let config = config_of(get(addr, "/some-room", &[]).await.text());
+    assert_eq!(config["roomInfoPath"], "/room-info");
+    for bad in ["a.b", "%3Cscript%3E", &"x".repeat(65)] {
+        let (status, body) = room_info(addr, bad, &[]).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid-room-id");
+        assert!(!body.to_string().contains("script"), "{body}");
+    }
+    let (status, body) = room_info(addr, "lesson", &[("origin", "https://evil.example")]).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("origin-not-allowed")), "{body}");
+    let (status, _) = room_info(addr, "lesson", &[("origin", "https://lessons.example")]).await;
+    assert_eq!(status, 200);
+}

@@ -57,6 +57,16 @@ impl Signaling {
         peerjs::filter(self.peerjs.clone())
     }
 
+    /// `GET base + "/{room}"` (e.g. `base` `/room-info`): the room's size
+    /// before joining, `{"members": n, "capacity": c, "full": bool}`, or
+    /// `400` for a bad room id and `403` for a refused `Origin`
+    /// ([`Hub::room_info_reply`](lingua_signal_core::Hub::room_info_reply)).
+    /// Other paths are rejected, for the routes after it.
+    #[must_use]
+    pub fn room_info_at(&self, base: &str) -> BoxedFilter<(Response,)> {
+        crate::room_info::filter(self.hub().clone(), base)
+    }
+
     /// The same PeerJS server (hub and options) at another absolute path,
     /// e.g. `"/"` for a second port that serves only PeerJS.
     #[must_use]

@@ -4,6 +4,7 @@
 mod builder;
 mod peerjs;
 pub mod protocol;
+mod room_info;
 mod rooms;
 mod socket;
 mod ws;

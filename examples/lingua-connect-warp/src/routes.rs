@@ -23,6 +23,7 @@ use warp::{
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
 /// | `GET /ice-servers` | fresh ICE servers and TURN credentials (`lingua_connect::ice::respond`) |
+/// | `GET /room-info/{room}` | the room's size before joining (`Signaling::room_info_at`) |
 /// | `GET /metrics` | the hub's metrics, OpenMetrics text (`lingua_signal_core::prometheus`) |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
 /// | `GET /socket.io/socket.io.js` (and `.min.js`) | the socket.io-client build |
@@ -68,6 +69,7 @@ pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(
         .or(favicon)
         .or(asset)
         .or(socket_io)
+        .or(signaling.room_info_at(pages::ROOM_INFO_PATH))
         .or(signaling.filter())
         .or(room)
         .or(not_found)

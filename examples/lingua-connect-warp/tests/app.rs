@@ -131,6 +131,28 @@ async fn max_room_size_refuses_a_third_participant() {
 }
 
 #[tokio::test]
+async fn room_info_counts_members_joined_over_websockets_until_full() {
+    let app = app(&["--max-room-size", "2", "--trust-client-ids"]).await;
+    page::expect_room_info(app.addr, "lesson", 0, 2).await;
+    let mut clients = Vec::new();
+    for (n, user) in ["pa", "pb"].into_iter().enumerate() {
+        let mut client = RoomsClient::connect(&rooms_url(&app)).await;
+        client.join("lesson", user).await;
+        clients.push(client);
+        page::expect_room_info(app.addr, "lesson", n + 1, 2).await;
+    }
+    page::expect_room_info(app.addr, "another-room", 0, 2).await;
+    clients.pop().unwrap().leave("lesson").await;
+    page::expect_room_info(app.addr, "lesson", 1, 2).await;
+}
+
+#[tokio::test]
+async fn room_info_refuses_bad_ids_and_other_origins() {
+    let app = app(&["--allow-origin", "https://lessons.example"]).await;
+    page::room_info_refuses_bad_ids_and_origins(app.addr).await;
+}
+
+#[tokio::test]
 async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     let app = app(&["--peerjs-port", "0"]).await;
     let id = get(app.addr, "/peerjs/peerjs/id", &[]).await;

@@ -69,6 +69,7 @@ impl App {
             .fallback(|| async { axum_response(pages::not_found_page()) })
             .with_state(page)
             .merge(signaling.router())
+            .merge(signaling.room_info_at(pages::ROOM_INFO_PATH))
             .layer(signaling.layer())
             // Outside the Socket.IO layer, which claims every path under
             // /socket.io: the browser build of the client is served first.

@@ -40,6 +40,10 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
 /// The PeerJS mount path on the app's own port.
 pub const PEERJS_PATH: &str = "/peerjs";
 
+/// Where a page asks a room's size before joining: `GET /room-info/{room}`
+/// (`Signaling::room_info_at`). Not under `/rooms`, the rooms websocket.
+pub const ROOM_INFO_PATH: &str = "/room-info";
+
 /// How the room page's script reaches the rooms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Transport {
@@ -67,6 +71,8 @@ pub struct PageConfig {
     pub rooms_path: &'static str,
     /// Where the PeerJS server is.
     pub peer: PeerConfig,
+    /// The room-info endpoint; the page appends `/{room}`.
+    pub room_info_path: &'static str,
     /// ICE servers for `RTCPeerConnection`, with TURN credentials issued
     /// for this page (set per request from [`PageConfig::ice`]).
     pub ice_servers: Vec<IceServer>,
@@ -109,6 +115,7 @@ impl PageConfig {
             socket_path: "/socket.io",
             rooms_path: "/rooms",
             peer: PeerConfig { path: PEERJS_PATH.to_owned(), key: options.peerjs_key.clone(), port: None },
+            room_info_path: ROOM_INFO_PATH,
             ice_servers: Vec::new(),
             ice_servers_path: ICE_SERVERS_PATH,
             ice_ttl: ice.ttl().map(|ttl| ttl.as_secs()),

@@ -109,6 +109,38 @@ async fn max_room_size_refuses_a_third_participant() {
 }
 
 #[tokio::test]
+async fn room_info_counts_members_joined_over_socket_io_until_full() {
+    let app = app(&["--max-room-size", "2", "--trust-client-ids"]).await;
+    page::expect_room_info(app.addr, "lesson", 0, 2).await;
+    let mut sio = Sio::start().await.unwrap();
+    for (n, (c, user)) in [("a", "pa"), ("b", "pb")].into_iter().enumerate() {
+        sio.connected(c, &app.url(), json!({})).await.unwrap();
+        let ack = sio.request(c, "join-room", json!(["lesson", user]), 1).await.unwrap();
+        assert_eq!(ack[0]["ok"], true);
+        page::expect_room_info(app.addr, "lesson", n + 1, 2).await;
+    }
+    page::expect_room_info(app.addr, "another-room", 0, 2).await;
+    // The server learns of a closed socket a moment later.
+    sio.close("b").await.unwrap();
+    let mut members = json!(2);
+    for _ in 0..100 {
+        members = page::room_info(app.addr, "lesson", &[]).await.1["members"].clone();
+        if members == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(members, 1);
+    sio.exit().await.unwrap();
+}
+
+#[tokio::test]
+async fn room_info_refuses_bad_ids_and_other_origins() {
+    let app = app(&["--allow-origin", "https://lessons.example"]).await;
+    page::room_info_refuses_bad_ids_and_origins(app.addr).await;
+}
+
+#[tokio::test]
 async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     let app = app(&["--peerjs-port", "0"]).await;
     let id = get(app.addr, "/peerjs/peerjs/id", &[]).await;

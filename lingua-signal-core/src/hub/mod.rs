@@ -7,6 +7,7 @@
 //! and never see the hub.
 
 mod connection;
+mod info;
 mod peer;
 
 use std::sync::{
