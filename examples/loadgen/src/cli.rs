@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Load generator for a running lingua-signal server (lingua-connect or
 /// lingua-connect-warp).
@@ -26,24 +26,44 @@ pub enum Scenario {
     Rooms(RoomsArgs),
     /// PeerJS relay: pairs of peers exchanging OFFER / ANSWER round trips.
     Relay(RelayArgs),
-    /// Socket.IO rooms: clients join one after another; latency until every
-    /// member already in the room heard each join, exact delivery counts.
+    /// Rooms (Socket.IO, or raw websockets): clients join one after
+    /// another; latency until every member already in the room heard each
+    /// join, exact delivery counts.
     Fanout(FanoutArgs),
-    /// Socket.IO: many joined connections held open; server RSS per
-    /// connection.
+    /// Rooms (Socket.IO, or raw websockets): many joined connections held
+    /// open; server RSS per connection.
     Hold(HoldArgs),
     /// PeerJS: many registered peers held open, heartbeating; server RSS per
     /// connection.
     PeerHold(PeerHoldArgs),
+    /// Rooms: workers each repeat connect, join, disconnect next to members
+    /// that stay; cycles/s, server CPU per cycle and its RSS slope.
+    Churn(ChurnArgs),
+}
+
+/// How the rooms scenarios (`fanout`, `hold`, `churn`) talk to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Transport {
+    /// Socket.IO 4 over Engine.IO v4's websocket transport (lingua-connect,
+    /// the Node original); `--url http://HOST:PORT`.
+    #[default]
+    Socketio,
+    /// The raw-websocket rooms protocol, version 1 (lingua-connect-warp's
+    /// `/rooms`); `--url http://HOST:PORT` means `ws://HOST:PORT/rooms`.
+    Ws,
 }
 
 /// Flags of the `fanout` scenario.
 #[derive(Debug, Clone, Args)]
 pub struct FanoutArgs {
-    /// The Socket.IO server (`http://HOST:PORT`; the Engine.IO websocket
-    /// path is added).
+    /// The server (`http://HOST:PORT`; the Engine.IO websocket path, or
+    /// `/rooms` with `--transport ws`, is added).
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     pub url: String,
+
+    /// Socket.IO, or the raw-websocket rooms protocol.
+    #[arg(long, value_enum, default_value_t)]
+    pub transport: Transport,
 
     /// More processes of the same cluster (sharing rooms through Redis):
     /// client `i` connects to the `i mod n`-th of `--url` and these, so the
@@ -60,7 +80,8 @@ pub struct FanoutArgs {
     pub room_size: u32,
 
     /// Ask for an acknowledgement of each `join-room` and wait for it too
-    /// (lingua-connect answers them; the Node original does not).
+    /// (lingua-connect answers them, the Node original does not; with
+    /// `--transport ws`: wait for each `joined` reply).
     #[arg(long)]
     pub acks: bool,
 
@@ -78,11 +99,15 @@ pub struct FanoutArgs {
 /// Flags of the `hold` scenario.
 #[derive(Debug, Clone, Args)]
 pub struct HoldArgs {
-    /// The Socket.IO server (`http://HOST:PORT`).
+    /// The server (`http://HOST:PORT`, as for `fanout`).
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     pub url: String,
 
-    /// Number of Socket.IO connections to hold.
+    /// Socket.IO, or the raw-websocket rooms protocol.
+    #[arg(long, value_enum, default_value_t)]
+    pub transport: Transport,
+
+    /// Number of connections to hold.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub connections: u32,
 
@@ -94,7 +119,8 @@ pub struct HoldArgs {
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub hold: Duration,
 
-    /// Ask for an acknowledgement of each `join-room` (lingua-connect only).
+    /// Ask for an acknowledgement of each `join-room` (lingua-connect; with
+    /// `--transport ws`, the `joined` replies).
     #[arg(long)]
     pub acks: bool,
 
@@ -103,6 +129,46 @@ pub struct HoldArgs {
     pub connect_concurrency: u32,
 
     /// The server's process id: report its RSS per connection and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+/// Flags of the `churn` scenario.
+#[derive(Debug, Clone, Args)]
+pub struct ChurnArgs {
+    /// The server (`http://HOST:PORT`, as for `fanout`).
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+
+    /// Socket.IO, or the raw-websocket rooms protocol.
+    #[arg(long, value_enum, default_value_t)]
+    pub transport: Transport,
+
+    /// Concurrent workers, each cycling in its own room.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub workers: u32,
+
+    /// Members per room: the worker's passing member plus `K - 1` that stay
+    /// for the whole run and must hear each cycle's join and leave.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..))]
+    pub room_size: u32,
+
+    /// How long the workers cycle, e.g. `10s`.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Stop after this many cycles in all (or at `--duration`, whichever
+    /// comes first).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cycles: Option<u64>,
+
+    /// How many websocket handshakes are in flight at once while the
+    /// staying members connect.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_concurrency: u32,
+
+    /// The server's process id: report its CPU time per cycle and how its
+    /// RSS grows with the cycles.
     #[arg(long)]
     pub server_pid: Option<u32>,
 }
@@ -274,6 +340,12 @@ mod tests {
             Cli::parse_from(["loadgen", "fanout", "--also-url", "http://b", "--server-pid", "1", "--server-pid", "2"]);
         let Scenario::Fanout(args) = cli.scenario else { panic!("not fanout") };
         assert_eq!((args.also_urls, args.server_pid), (vec!["http://b".to_owned()], vec![1, 2]));
+        let cli = Cli::parse_from(["loadgen", "hold", "--transport", "ws"]);
+        assert!(matches!(cli.scenario, Scenario::Hold(HoldArgs { transport: Transport::Ws, .. })));
+        let cli = Cli::parse_from(["loadgen", "churn", "--workers", "3", "--cycles", "40"]);
+        let Scenario::Churn(args) = cli.scenario else { panic!("not churn") };
+        assert_eq!((args.workers, args.room_size, args.cycles, args.transport), (3, 2, Some(40), Transport::Socketio));
+        assert!(Cli::try_parse_from(["loadgen", "churn", "--room-size", "1"]).is_err());
         let cli = Cli::parse_from(["loadgen", "peer-hold", "--connections", "5", "--hold", "1s"]);
         assert!(matches!(cli.scenario, Scenario::PeerHold(PeerHoldArgs { connections: 5, .. })));
     }

@@ -5,10 +5,7 @@
 
 use tokio::{sync::mpsc, task::JoinSet, time::Instant};
 
-use crate::{
-    Error,
-    sio::{Client, Packet},
-};
+use crate::{Error, conn::Conn, sio::Packet};
 
 /// What a client heard.
 #[derive(Debug)]
@@ -32,13 +29,13 @@ struct Join {
 #[derive(Debug)]
 pub(crate) struct Crowd {
     commands: Vec<mpsc::UnboundedSender<Join>>,
-    tasks: JoinSet<Result<Client, Error>>,
+    tasks: JoinSet<Result<Conn, Error>>,
     heard: mpsc::UnboundedReceiver<Heard>,
 }
 
 impl Crowd {
     /// Starts one task per client; client `i` is observer `i`.
-    pub(crate) fn spawn(clients: Vec<Client>) -> Self {
+    pub(crate) fn spawn(clients: Vec<Conn>) -> Self {
         let (heard_tx, heard) = mpsc::unbounded_channel();
         let mut tasks = JoinSet::new();
         let commands = (0u32..)
@@ -89,26 +86,26 @@ impl Crowd {
     pub(crate) async fn close(self) -> Result<u64, Error> {
         drop(self.commands);
         let clients = crate::phase::collect(self.tasks).await?;
-        let pongs = clients.iter().map(|c| c.pongs).sum();
-        futures::future::join_all(clients.into_iter().map(Client::close)).await;
+        let pongs = clients.iter().map(Conn::pongs).sum();
+        futures::future::join_all(clients.into_iter().map(Conn::close)).await;
         Ok(pongs)
     }
 }
 
 /// One client's task, until its command channel closes.
 async fn serve(
-    mut client: Client,
+    mut client: Conn,
     observer: u32,
     mut commands: mpsc::UnboundedReceiver<Join>,
     heard: mpsc::UnboundedSender<Heard>,
-) -> Result<Client, Error> {
+) -> Result<Conn, Error> {
     // Only the wait for a frame is cancelled by a command, never the
     // handling of one (which may be writing a pong).
     let idle = || Instant::now() + std::time::Duration::from_secs(3600);
     loop {
         tokio::select! {
             command = commands.recv() => match command {
-                Some(Join { room, user, ack }) => client.emit("join-room", &[&room, &user], ack).await?,
+                Some(Join { room, user, ack }) => client.join(&room, &user, ack).await?,
                 None => return Ok(client),
             },
             text = client.recv(idle()) => {

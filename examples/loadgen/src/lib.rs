@@ -8,12 +8,18 @@
 //! | [`relay`] | PeerJS peer pairs exchanging OFFER / ANSWER round trips | every OFFER arrives once, in order, with `src` set by the server, and is answered |
 //! | [`fanout`] | Socket.IO clients ([`sio`]) in rooms of K joining one after another | every member hears each later joiner's `user-connected` exactly once, nothing misaddressed |
 //! | [`hold`] | many joined Socket.IO connections, or registered PeerJS peers, held open | the same exact delivery of the concurrent joins; every peer registered and left alone |
+//! | [`churn`] | workers each repeating connect, join, disconnect in a room whose other members stay | every staying member hears each cycle's join and leave exactly once, nothing misaddressed |
+//!
+//! `fanout`, `hold` and `churn` speak Socket.IO or, with `--transport ws`,
+//! the raw-websocket rooms protocol ([`wsrooms`]), through [`conn`].
 //!
 //! With `--server-pid`, every scenario reports the server's CPU time per
 //! operation and the hold scenarios its resident memory per connection
 //! ([`probe`]).
 
+pub mod churn;
 pub mod cli;
+pub mod conn;
 mod crowd;
 pub mod delivery;
 pub mod error;
@@ -26,8 +32,10 @@ pub mod rooms;
 pub mod sio;
 pub mod stats;
 pub mod ws;
+pub mod wsrooms;
 
-pub use cli::{Cli, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
+pub use churn::ChurnReport;
+pub use cli::{ChurnArgs, Cli, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario, Transport};
 pub use error::{Error, MISMATCH_EXIT};
 pub use fanout::FanoutReport;
 pub use hold::HoldReport;
@@ -46,6 +54,8 @@ pub enum Report {
     Fanout(FanoutReport),
     /// From [`hold::run`] or [`hold::peer::run`].
     Hold(HoldReport),
+    /// From [`churn::run`].
+    Churn(ChurnReport),
 }
 
 impl Report {
@@ -57,6 +67,7 @@ impl Report {
             Self::Relay(r) => r.passed(),
             Self::Fanout(r) => r.passed(),
             Self::Hold(r) => r.passed(),
+            Self::Churn(r) => r.passed(),
         }
     }
 
@@ -69,6 +80,7 @@ impl Report {
             Self::Relay(r) => ("relay", serde_json::to_value(r)),
             Self::Fanout(r) => ("fanout", serde_json::to_value(r)),
             Self::Hold(r) => (r.kind, serde_json::to_value(r)),
+            Self::Churn(r) => ("churn", serde_json::to_value(r)),
         };
         // The reports hold only numbers and strings, so they always serialize.
         if let Ok(serde_json::Value::Object(fields)) = &mut value {
@@ -86,6 +98,7 @@ impl std::fmt::Display for Report {
             Self::Relay(r) => r.fmt(f),
             Self::Fanout(r) => r.fmt(f),
             Self::Hold(r) => r.fmt(f),
+            Self::Churn(r) => r.fmt(f),
         }
     }
 }
@@ -102,6 +115,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report, Error> {
         Scenario::Fanout(args) => fanout::run(args).await.map(Report::Fanout),
         Scenario::Hold(args) => hold::run(args).await.map(Report::Hold),
         Scenario::PeerHold(args) => hold::peer::run(args).await.map(Report::Hold),
+        Scenario::Churn(args) => churn::run(args).await.map(Report::Churn),
     }
 }
 

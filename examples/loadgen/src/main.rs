@@ -9,13 +9,16 @@
 //! cargo run --release -p loadgen -- fanout --url http://127.0.0.1:3001 --clients 2000 --room-size 10 --server-pid PID
 //! cargo run --release -p loadgen -- hold --url http://127.0.0.1:3001 --connections 5000 --server-pid PID
 //! cargo run --release -p loadgen -- peer-hold --url ws://127.0.0.1:3001/peerjs/peerjs --connections 3000 --server-pid PID
+//! cargo run --release -p loadgen -- churn --url http://127.0.0.1:3001 --workers 50 --duration 10s --server-pid PID
+//! cargo run --release -p loadgen -- fanout --url http://127.0.0.1:3000 --transport ws --clients 2000 --room-size 10
 //! cargo run --release -p loadgen -- --help    # every flag; --json for machine-readable output
 //! ```
 //!
 //! `rooms` needs the raw-websocket rooms of `lingua-connect-warp`
-//! (`lingua-connect` serves rooms over Socket.IO); `fanout` and `hold` speak
-//! Socket.IO (`lingua-connect`, or the Node original); `relay` and
-//! `peer-hold` work with both. `--server-pid` adds the server's CPU per
+//! (`lingua-connect` serves rooms over Socket.IO); `fanout`, `hold` and
+//! `churn` speak Socket.IO (`lingua-connect`, or the Node original), or with
+//! `--transport ws` the raw-websocket rooms (`lingua-connect-warp`); `relay`
+//! and `peer-hold` work with both. `--server-pid` adds the server's CPU per
 //! operation and, for the holds, its RSS per connection.
 //! Exit codes: 0 passed, 1 MISMATCH, 2 server unreachable (or bad flags, or
 //! an unreadable --server-pid), 3 the run broke down.

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::Value as Json;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -186,34 +185,6 @@ impl Client {
     fn protocol(&self, detail: String) -> Error {
         Error::Protocol { who: self.who.clone(), detail }
     }
-}
-
-/// Connects a client to `endpoint` per name in `whos`, at most `concurrency`
-/// handshakes at once, in the order of `whos`.
-///
-/// # Errors
-///
-/// The first failed connection's error.
-pub async fn connect_all(endpoint: &str, whos: Vec<String>, concurrency: usize) -> Result<Vec<Client>, Error> {
-    connect_spread(&[endpoint.to_owned()], whos, concurrency).await
-}
-
-/// [`connect_all`] over several endpoints (processes of one cluster):
-/// client `i` connects to `endpoints[i % endpoints.len()]`.
-///
-/// # Errors
-///
-/// As [`connect_all`].
-pub async fn connect_spread(endpoints: &[String], whos: Vec<String>, concurrency: usize) -> Result<Vec<Client>, Error> {
-    let connecting = stream::iter(whos.into_iter().enumerate())
-        .map(|(i, who)| async move {
-            let endpoint = &endpoints[i % endpoints.len().max(1)];
-            Client::connect(endpoint, who).await.map(|c| (i, c))
-        })
-        .buffer_unordered(concurrency.max(1));
-    let mut clients: Vec<(usize, Client)> = connecting.try_collect().await?;
-    clients.sort_by_key(|(i, _)| *i);
-    Ok(clients.into_iter().map(|(_, c)| c).collect())
 }
 
 /// One Engine.IO frame, decoded.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use lingua_connect_warp::{App, Options, Running, start};
-use loadgen::{Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario};
+use loadgen::{ChurnArgs, Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario, Transport};
 
 /// A load generator announces made-up user ids and goes as fast as it can:
 /// the servers run as `bench/compare.sh` starts them.
@@ -31,12 +31,26 @@ async fn sio_server() -> lingua_connect::Running<lingua_connect::App> {
 fn fanout(url: String) -> FanoutArgs {
     FanoutArgs {
         url,
+        transport: Transport::Socketio,
         also_urls: Vec::new(),
         clients: 6,
         room_size: 3,
         acks: false,
         connect_concurrency: 4,
         server_pid: Vec::new(),
+    }
+}
+
+fn churn(url: String, transport: Transport) -> ChurnArgs {
+    ChurnArgs {
+        url,
+        transport,
+        workers: 2,
+        room_size: 3,
+        duration: Duration::from_secs(10),
+        cycles: Some(12),
+        connect_concurrency: 4,
+        server_pid: None,
     }
 }
 
@@ -151,6 +165,7 @@ async fn hold_keeps_joined_connections_and_reports_rss_per_connection() {
     let app = sio_server().await;
     let args = HoldArgs {
         url: format!("http://{}", app.addr),
+        transport: Transport::Socketio,
         connections: 10,
         room_size: 4,
         hold: Duration::from_millis(300),
@@ -235,4 +250,91 @@ async fn fanout_across_two_processes_through_redis_delivers_exactly_once() {
     assert_eq!((delivery.expected, delivery.delivered), (6, 6), "{report}");
     assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
     assert!(report.url.contains(" + "), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_raw_websockets_delivers_each_join_exactly_once() {
+    let app = server().await;
+    let mut args = fanout(format!("http://{}", app.addr));
+    args.transport = Transport::Ws;
+    args.server_pid = vec![std::process::id()];
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    assert!(report.url.ends_with("/rooms?v=1"), "{report}");
+    let delivery = &report.delivery;
+    assert_eq!((delivery.expected, delivery.delivered), (6, 6), "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    assert_eq!(report.join_latency.samples, 4, "{report}");
+    // With acks, each join also waits for its `joined` reply.
+    args.acks = true;
+    let report = loadgen::fanout::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.join_latency.samples, 6, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_over_raw_websockets_reports_rss_per_connection() {
+    let app = server().await;
+    let args = HoldArgs {
+        url: format!("http://{}", app.addr),
+        transport: Transport::Ws,
+        connections: 10,
+        room_size: 4,
+        hold: Duration::from_millis(300),
+        acks: true,
+        connect_concurrency: 4,
+        server_pid: Some(std::process::id()),
+    };
+    let report = loadgen::hold::run(&args).await.unwrap();
+    assert!(report.passed(), "{report}");
+    let delivery = report.delivery.as_ref().unwrap();
+    assert_eq!((delivery.expected, delivery.delivered), (13, 13), "{report}");
+    assert!(report.server_rss.is_some(), "{report}");
+}
+
+/// Rooms of 3: two staying members hear each other once (one pair per
+/// room), then each cycle's join and leave once each.
+fn assert_churn_exact(report: &loadgen::ChurnReport) {
+    assert!(report.passed(), "{report}");
+    let delivery = &report.delivery;
+    assert_eq!(delivery.expected, 2 + report.cycles * 2 * 2, "{report}");
+    assert_eq!(delivery.delivered, delivery.expected, "{report}");
+    assert_eq!((delivery.lost, delivery.duplicated, delivery.misaddressed), (0, 0, 0), "{report}");
+    assert_eq!(report.cycle_latency.samples as u64, report.cycles, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_over_socket_io_is_heard_exactly_and_measured() {
+    let app = sio_server().await;
+    let mut args = churn(format!("http://{}", app.addr), Transport::Socketio);
+    args.cycles = None;
+    args.duration = Duration::from_millis(800);
+    args.server_pid = Some(std::process::id());
+    let report = loadgen::churn::run(&args).await.unwrap();
+    assert_churn_exact(&report);
+    assert!(report.cycles > 2, "{report}");
+    assert_eq!(report.server_cpu[0].ops, report.cycles, "{report}");
+    let rss = report.server_rss.unwrap();
+    assert!(rss.samples >= 3 && rss.first_kib > 0, "{report}");
+    let json: serde_json::Value = serde_json::from_str(&loadgen::Report::Churn(report).to_json()).unwrap();
+    assert_eq!(json["scenario"], "churn");
+    assert!(json["server_rss"]["kib_per_1000_cycles"].is_number(), "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_over_raw_websockets_stops_at_the_cycles_asked() {
+    let app = server().await;
+    let report = loadgen::churn::run(&churn(format!("http://{}", app.addr), Transport::Ws)).await.unwrap();
+    assert_churn_exact(&report);
+    assert_eq!(report.cycles, 12, "{report}");
+    assert_eq!(report.transport, "ws");
+}
+
+#[tokio::test]
+async fn socket_io_scenarios_over_ws_against_lingua_connect_say_which_app_they_need() {
+    let app = sio_server().await;
+    let args = churn(format!("http://{}", app.addr), Transport::Ws);
+    let error = loadgen::churn::run(&args).await.unwrap_err();
+    assert!(matches!(&error, Error::Connect { .. }), "{error}");
+    assert!(error.to_string().contains("lingua-connect-warp"), "{error}");
 }

@@ -1,5 +1,5 @@
-//! The `fanout` scenario: Socket.IO clients in rooms of K join one after
-//! another; each join waits until every member already in its room has
+//! The `fanout` scenario: clients (Socket.IO, or the raw-websocket rooms
+//! protocol: [`crate::conn`]) in rooms of K join one after another; each join waits until every member already in its room has
 //! heard its `user-connected` (and for its acknowledgement with `--acks`),
 //! which is the join's latency. Every delivery is counted ([`Ledger`]).
 //!
@@ -19,16 +19,16 @@ use tokio::time::Instant;
 
 pub use self::report::FanoutReport;
 use crate::{
-    Error, FanoutArgs,
+    Error, FanoutArgs, conn,
     crowd::{Crowd, Heard},
     delivery::Ledger,
     probe::{Meter, Probe},
-    sio::{self, Packet},
+    sio::Packet,
     stats::Samples,
     ws::WAIT,
 };
 
-/// Runs the scenario against the Socket.IO server at `args.url`.
+/// Runs the scenario against the server at `args.url`.
 ///
 /// # Errors
 ///
@@ -39,13 +39,13 @@ use crate::{
 pub async fn run(args: &FanoutArgs) -> Result<FanoutReport, Error> {
     let probe = Probe::maybe_cluster(&args.server_pid)?;
     let urls = std::iter::once(&args.url).chain(&args.also_urls);
-    let endpoints: Vec<String> = urls.map(|url| sio::endpoint(url)).collect();
+    let endpoints: Vec<String> = urls.map(|url| conn::endpoint(args.transport, url)).collect();
     let ledger = Ledger::new(&format!("lg-{:08x}", crate::random_u64() as u32), args.room_size);
     let mut cpu = Vec::new();
     let meter = Meter::start(probe)?;
     let connecting = Instant::now();
     let whos = (0..args.clients).map(|i| format!("client {i}")).collect();
-    let clients = sio::connect_spread(&endpoints, whos, args.connect_concurrency as usize).await?;
+    let clients = conn::connect_spread(args.transport, &endpoints, whos, args.connect_concurrency as usize).await?;
     let connect = connecting.elapsed();
     meter.stop("connect", "connection", u64::from(args.clients), &mut cpu)?;
     let mut run = Run { args, crowd: Crowd::spawn(clients), ledger, latency: Samples::default(), joined: Vec::new() };

@@ -3,8 +3,8 @@
 //! `--server-pid`: `VmRSS` after the hold minus before the first
 //! connection, shared out) and in CPU.
 //!
-//! `hold`: Socket.IO clients that each join a room of K at once, all
-//! concurrently; of each two members of a room exactly one (the earlier)
+//! `hold`: clients (Socket.IO, or the raw-websocket rooms protocol) that
+//! each join a room of K at once, all concurrently; of each two members of a room exactly one (the earlier)
 //! must hear the other's `user-connected`, once. They answer the server's
 //! pings while held. `peer-hold` ([`peer`]): registered PeerJS peers that
 //! send HEARTBEAT every 5 s while held and must hear nothing.
@@ -18,15 +18,15 @@ use tokio::time::Instant;
 
 pub use self::report::HoldReport;
 use crate::{
-    Error, HoldArgs,
+    Error, HoldArgs, conn,
     crowd::{Crowd, Heard},
     delivery::Ledger,
     probe::{Meter, Probe, Rss},
-    sio::{self, Packet},
+    sio::Packet,
     ws::WAIT,
 };
 
-/// Runs `hold` against the Socket.IO server at `args.url`.
+/// Runs `hold` against the server at `args.url`.
 ///
 /// # Errors
 ///
@@ -37,14 +37,15 @@ use crate::{
 pub async fn run(args: &HoldArgs) -> Result<HoldReport, Error> {
     let probe = Probe::maybe(args.server_pid)?;
     let rss_before = probe.map(|p| p.rss_kib()).transpose()?;
-    let endpoint = sio::endpoint(&args.url);
+    let endpoint = conn::endpoint(args.transport, &args.url);
     let n = args.connections;
     let mut report = HoldReport::new("hold", &endpoint, n);
     report.room_size = Some(args.room_size);
     let meter = Meter::start(probe)?;
     let connecting = Instant::now();
     let whos = (0..n).map(|i| format!("client {i}")).collect();
-    let clients = sio::connect_all(&endpoint, whos, args.connect_concurrency as usize).await?;
+    let concurrency = args.connect_concurrency as usize;
+    let clients = conn::connect_spread(args.transport, std::slice::from_ref(&endpoint), whos, concurrency).await?;
     report.connect_secs = connecting.elapsed().as_secs_f64();
     meter.stop("connect", "connection", u64::from(n), &mut report.server_cpu)?;
 

@@ -99,7 +99,7 @@ fn merge(members: &mut [Member]) -> Tally {
 
 /// A page instead of an upgrade most likely means `lingua-connect`, whose
 /// `/rooms` is a room page: its rooms speak Socket.IO.
-fn hint(error: Error) -> Error {
+pub(crate) fn hint(error: Error) -> Error {
     match error {
         Error::Connect { url, reason } if reason.starts_with("HTTP 200") => Error::Connect {
             url,
