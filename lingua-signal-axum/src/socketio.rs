@@ -49,9 +49,9 @@ pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
 pub(crate) struct Member {
     conn: Connection,
     /// Requests, in arrival order, for the socket's task.
-    jobs: mpsc::Sender<request::Job>,
+    jobs: mpsc::Sender<Box<request::Job>>,
     /// The task's ends, until it starts.
-    parts: Mutex<Option<(Inbox<Event>, mpsc::Receiver<request::Job>)>>,
+    parts: Mutex<Option<(Inbox<Event>, mpsc::Receiver<Box<request::Job>>)>>,
     span: Span,
     counters: Arc<Counters>,
 }

@@ -116,7 +116,8 @@ impl MessageHandler<LocalAdapter, ()> for Request {
             _ => None,
         };
         let op = self.decide(args.as_deref()).unwrap_or_else(Op::Refused);
-        match member.jobs.try_send(Job { op, ack }) {
+        // Boxed: the channel allocates its slots up front, per socket.
+        match member.jobs.try_send(Box::new(Job { op, ack })) {
             Ok(()) => {}
             // More requests in flight than any client needs: refused at
             // once, out of turn, as a flood.

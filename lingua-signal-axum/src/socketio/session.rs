@@ -32,12 +32,12 @@ pub(super) async fn run(
     socket: Arc<Socket>,
     member: Arc<Member>,
     mut inbox: Inbox<Event>,
-    mut jobs: mpsc::Receiver<Job>,
+    mut jobs: mpsc::Receiver<Box<Job>>,
 ) {
     loop {
         let open = tokio::select! {
             job = jobs.recv() => match job {
-                Some(job) => perform(&socket, &member, &mut inbox, job).await,
+                Some(job) => perform(&socket, &member, &mut inbox, *job).await,
                 None => false,
             },
             event = inbox.recv() => match event {
