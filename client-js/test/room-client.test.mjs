@@ -70,6 +70,9 @@ class FakeStream {
   getVideoTracks() {
     return [];
   }
+  getAudioTracks() {
+    return [];
+  }
 }
 
 /** A client that records every event, and its PeerJS peer. */
@@ -129,6 +132,37 @@ test('two clients join, see each other, call, and see each other leave', async (
   assert.deepEqual(a.room.members, []);
   assert.deepEqual(a.events.filter(([e]) => e === 'stream-removed'), [['stream-removed', 'peer-b']]);
   assert.ok(call.closed, 'the call with the one who left is closed');
+});
+
+test('a name set with setName reaches another client as a `name` event, through the `state` message', async (t) => {
+  const a = client(t, { name: 'Ada', roomId: 'r-name' });
+  a.peer.openAs('n-a');
+  await a.joining;
+  const b = client(t, { name: 'Bob', roomId: 'r-name' });
+  // Each learns the other's name from the `state` sent on join / to the newcomer,
+  // before any call: the fake PeerJS places calls but never connects them.
+  const bobSeen = next(a.room, 'name');
+  const adaSeen = next(b.room, 'name');
+  b.peer.openAs('n-b');
+  await b.joining;
+  assert.deepEqual(await bobSeen, ['n-b', 'Bob']);
+  assert.deepEqual(await adaSeen, ['n-a', 'Ada']);
+
+  const states = [];
+  b.room.socket.on('room-message', (_room, from, data) => states.push([from, data]));
+  const renamed = next(b.room, 'name');
+  a.room.setName('  Ada\nLovelace ');
+  assert.deepEqual(await renamed, ['n-a', 'Ada Lovelace']);
+  // The same wire format as the room page's, so room pages show it too.
+  assert.deepEqual(states, [['n-a', { kind: 'state', mic: false, camera: false, screen: false, name: 'Ada Lovelace' }]]);
+  // The calls placed from now on carry the new name in their metadata.
+  a.room.calls.call('n-b');
+  assert.deepEqual(a.peer.calls.at(-1).metadata, { name: '  Ada\nLovelace ' }, 'the answering side cleans it');
+
+  // `state` is the client's own: not a `message` event; the name is not repeated.
+  const names = b.events.filter(([e]) => e === 'name');
+  assert.deepEqual(names, [['name', 'n-a', 'Ada'], ['name', 'n-a', 'Ada Lovelace']]);
+  assert.deepEqual(b.events.filter(([e]) => e === 'message'), []);
 });
 
 test('a dropped signaling connection comes back: reconnecting, then joined again, and the others call us', async (t) => {

@@ -60,7 +60,7 @@ export interface RoomClientOptions {
   maxRoomSize?: number | null;
   /** What we send in calls; null or absent: a viewer, who still receives everyone. */
   stream?: MediaStream | null;
-  /** Our display name, in the metadata of our calls. */
+  /** Our display name, sent to the others in the `state` message (as the room page does) and in our calls' metadata. */
   name?: string;
   /** Socket.IO handshake `auth`, or query parameters of the rooms websocket (e.g. `{ token }`). */
   auth?: Record<string, string>;
@@ -94,7 +94,7 @@ export interface RoomEvents {
   'user-left': [userId: string];
   /** the others in the room, after any change */
   members: [userIds: string[]];
-  /** an application message; `from` null: sent by server code */
+  /** an application message; `from` null: sent by server code. `state` messages (names, mute state) are the client's own: not events */
   message: [from: string | null, data: unknown];
   /** a peer's stream to show (once per call, not per track) */
   stream: [peerId: string, stream: MediaStream];
@@ -102,7 +102,7 @@ export interface RoomEvents {
   'stream-removed': [peerId: string];
   /** how our call with a peer is doing */
   link: [peerId: string, link: Link];
-  /** a peer's display name (from its call) */
+  /** a peer's display name (from its `state` message or its call), once per change */
   name: [peerId: string, name: string];
   /** something worth a console line; nothing to act on */
   warning: [message: string];
@@ -125,6 +125,7 @@ export declare class RoomClient {
   /** Sends `data` (JSON) to the others in the room; never rejects. */
   send(data: unknown): Promise<SendResult>;
   setStream(stream: MediaStream | null): void;
+  /** Sends our new display name to the others now; later calls carry it too. */
   setName(name: string): void;
   leave(): void;
   /** Returns a function that removes the handler. */

@@ -10,7 +10,7 @@
  */
 export function eventView(emitter, named) {
   return {
-    create: (peerId) => ({ peerId, stream: null }),
+    create: (peerId) => ({ peerId, stream: null, name: null }),
     showStream(tile, stream) {
       if (tile.peerId === null || tile.stream === stream) return;
       const had = tile.stream;
@@ -18,7 +18,12 @@ export function eventView(emitter, named) {
       if (stream) emitter.emit('stream', tile.peerId, stream);
       else if (had) emitter.emit('stream-removed', tile.peerId);
     },
-    setName: (tile, name) => tile.peerId !== null && named(tile.peerId) && emitter.emit('name', tile.peerId, name),
+    setName(tile, name) {
+      // The call metadata and every `state` message repeat the name: one event per change.
+      if (tile.peerId === null || !named(tile.peerId) || tile.name === name) return;
+      tile.name = name;
+      emitter.emit('name', tile.peerId, name);
+    },
     setLink: (tile, link) => emitter.emit('link', tile.peerId, link),
     destroy(tile) {
       if (tile.stream) emitter.emit('stream-removed', tile.peerId);

@@ -6,9 +6,15 @@
 // the room and retries failed calls; Calls places and answers the PeerJS
 // calls; a TileRegistry keeps exactly one call (and stream) per peer, and its
 // "view" here turns each change into an event instead of a <video>.
+// Names travel as on the room page: in the `state` application message (sent
+// after each join, to each newcomer, on setName and setStream) and in the
+// metadata of the calls we place; so RoomClients and room pages in one room
+// see each other's names.
+import { readData, stateData } from '../lib/app-messages.js';
 import { Calls } from '../lib/calls.js';
 import { Connectivity } from '../lib/connectivity.js';
 import { IceRefresher } from '../lib/ice-refresh.js';
+import { mediaState } from '../lib/indicators.js';
 import { Membership } from '../lib/membership.js';
 import { Messenger } from '../lib/messenger.js';
 import { TileRegistry } from '../lib/tiles.js';
@@ -168,6 +174,7 @@ export class RoomClient extends Emitter {
     socket.on('user-connected', (userId) => {
       this.connectivity.expect(userId);
       this.calls.call(userId); // members already here call the newcomer
+      this.announce(); // the newcomer learns our name (the others hear it again; harmless)
       if (!this.memberSet.has(userId)) {
         this.memberSet.add(userId);
         this.emit('user-joined', userId);
@@ -181,7 +188,23 @@ export class RoomClient extends Emitter {
         this.emit('members', this.members);
       }
     });
-    this.messenger.onMessage((from, data) => this.emit('message', from, data));
+    this.messenger.onMessage((from, data) => {
+      const message = readData(data);
+      // `state` is this client's own protocol, not the page's: it gives names.
+      if (message?.kind !== 'state') return this.emit('message', from, data);
+      if (from === null || !message.name) return;
+      this.tiles.setName(from, message.name); // a `name` event now, or once the peer has a call
+    });
+  }
+
+  /** Tells the others our name and whether our microphone and camera are on (room pages show it). */
+  announce() {
+    if (!this.messenger) return;
+    const state = stateData({ ...mediaState(this.stream), screen: false, name: this.name });
+    this.messenger.send(state).then((reply) => {
+      // Not in the room (yet, or any more): the next join announces it anyway.
+      if (!reply.ok && reply.error.code !== 'not-joined') this.emit('warning', `announcing our state: ${reply.error.code}`);
+    });
   }
 
   joined(users, { fresh }) {
@@ -193,6 +216,7 @@ export class RoomClient extends Emitter {
     for (const id of before) if (!this.memberSet.has(id)) this.emit('user-left', id);
     for (const id of users) if (!before.has(id)) this.emit('user-joined', id);
     this.setState('joined');
+    this.announce(); // whoever is there learns our name
     this.emit('joined', { userId: this.userId, users: [...users], fresh });
     this.emit('members', this.members);
   }
@@ -218,13 +242,14 @@ export class RoomClient extends Emitter {
   setStream(stream) {
     this.stream = stream ?? null;
     const video = stream?.getVideoTracks?.()[0];
-    if (video && this.calls) this.calls.replaceVideoTrack(video);
+    if (video && this.calls) this.calls.sendVideo(video);
+    this.announce(); // our microphone and camera may have changed
   }
 
-  /** Our display name, put in the metadata of the calls we place or answer from now on. */
+  /** Our display name: sent to the others now, and in the metadata of the calls we place from now on. */
   setName(name) {
     this.name = name;
-    this.calls?.rename(name);
+    this.announce();
   }
 
   /** Leaves the room: hangs up, closes the socket and the PeerJS peer. The given stream is the caller's to stop. */
