@@ -11,7 +11,8 @@ use std::{
 };
 
 use axum::{
-    http::{Request, StatusCode, header},
+    extract::OriginalUri,
+    http::{HeaderValue, Request, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use lingua_signal_core::{ConnectRequest, Hub};
@@ -80,7 +81,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        if request.uri().path().starts_with(&*self.path) {
+            detach(&mut request);
+        }
         if request.uri().path().starts_with(&*self.path)
             && let Some(origin) = request.headers().get(header::ORIGIN)
         {
@@ -97,5 +101,29 @@ where
         }
         let answer = self.inner.call(request);
         Box::pin(async move { answer.await.map(IntoResponse::into_response) })
+    }
+}
+
+/// Gives the request's URI and header values their own allocations.
+///
+/// hyper parses them as slices of its HTTP/1 read buffer (8–16 KiB), and
+/// socketioxide keeps every socket's request parts for its whole life: so
+/// each Socket.IO connection held that whole buffer, half of its memory
+/// (heaptrack, `loadgen hold`). Copied, the few hundred bytes they are.
+fn detach<B>(request: &mut Request<B>) {
+    let headers = request.headers_mut();
+    for value in headers.values_mut() {
+        if let Ok(copy) = HeaderValue::from_bytes(value.as_bytes()) {
+            let sensitive = value.is_sensitive();
+            *value = copy;
+            value.set_sensitive(sensitive);
+        }
+    }
+    if let Ok(uri) = Uri::try_from(request.uri().to_string()) {
+        *request.uri_mut() = uri.clone();
+        // The Router's copy of the URI, kept with the parts too.
+        if let Some(original) = request.extensions_mut().get_mut::<OriginalUri>() {
+            original.0 = uri;
+        }
     }
 }
