@@ -44,6 +44,10 @@ pub(crate) fn serve(io: &SocketIo, hub: Hub, counters: Arc<Counters>) {
     io.ns("/", OnConnect { hub, counters });
 }
 
+/// The socket's queued requests, boxed: the channel allocates its slots
+/// up front, per socket.
+type Jobs = mpsc::Receiver<Box<request::Job>>;
+
 /// What the adapter keeps per socket, in its extensions.
 #[derive(Debug)]
 pub(crate) struct Member {
@@ -51,7 +55,7 @@ pub(crate) struct Member {
     /// Requests, in arrival order, for the socket's task.
     jobs: mpsc::Sender<Box<request::Job>>,
     /// The task's ends, until it starts.
-    parts: Mutex<Option<(Inbox<Event>, mpsc::Receiver<Box<request::Job>>)>>,
+    parts: Mutex<Option<(Inbox<Event>, Jobs)>>,
     span: Span,
     counters: Arc<Counters>,
 }
