@@ -212,7 +212,7 @@ function start(config) {
     mediaDevices: win.navigator.mediaDevices,
     getStream: () => media.stream,
     swapped(track) {
-      if (outgoing === media.stream) calls.replaceVideoTrack(track);
+      if (outgoing === media.stream) calls.sendVideo(track);
       tiles.setLocal(null, `${name} (you)`); // the same stream, a new track: start the video again
       tiles.setLocal(outgoing, `${name} (you)`);
       controls.refresh();
