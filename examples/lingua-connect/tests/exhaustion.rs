@@ -166,12 +166,15 @@ async fn stalled_connections_give_back_their_memory_and_descriptors() {
         println!("  peak fds {fds_peak}, VmRSS {rss_peak} KiB; after fds {fds_after}, VmRSS {rss_after} KiB");
     }
     // Every socket was closed (the descriptors came back each round), so
-    // nothing that wraps one was kept. Memory: once the allocator has
-    // settled (after a round), a round keeps less than a quarter of what its connections
-    // took at the peak of the first (~16 KiB each).
+    // nothing that wraps one was kept. Memory: a leak keeps about what a
+    // round's connections took at the peak of the first (~16 KiB each) every
+    // round; once the allocator has settled (after a round) a round keeps
+    // less than half of that. The debug build's allocator has been seen
+    // keeping up to ~30 % in the third round (maps that grew by doubling,
+    // fragments), so a quarter failed now and then without any leak.
     let cost = rounds[0].1.saturating_sub(rss_before);
     let growth = rounds[2].3.saturating_sub(rounds[1].3);
-    assert!(growth < cost / 4, "VmRSS grows {growth} KiB per round; a round's connections took {cost} KiB");
+    assert!(growth < cost / 2, "VmRSS grows {growth} KiB per round; a round's connections took {cost} KiB");
     assert!(server.healthy_within(Duration::from_secs(5)).await);
     assert!(server.alive());
 }
