@@ -10,12 +10,14 @@
 #   SERVER:   axum (lingua-connect, Socket.IO rooms) | warp (lingua-connect-warp, raw-websocket rooms)
 #   SCENARIO: fanout10 | fanout2 | relay | churn | peer-hold
 #   OUT_DIR:  where perf.data and the reports go (default: target/profile/SERVER-SCENARIO)
+#   SERVER_CPUS=0,1 gives the server both cores (to look for lock contention);
+#   the load generator stays on core 1.
 # Needs perf (Debian: linux-perf) and kernel.perf_event_paranoid <= 1 (or root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:?usage: bench/profile.sh axum|warp SCENARIO [OUT_DIR]}
 scenario=${2:?usage: bench/profile.sh axum|warp SCENARIO [OUT_DIR]}
-out=${3:-target/profile/$server-$scenario}
+out=${3:-target/profile/$server-$scenario${SERVER_CPUS:+-cpus$SERVER_CPUS}}
 mkdir -p "$out"
 
 LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
@@ -41,7 +43,7 @@ case "$scenario" in
 esac
 
 # perf writes its data when the server it started ends.
-taskset -c 0 perf record -q -F 4000 -g -o "$out/perf.data" -- "$bin/$app" --addr "127.0.0.1:$port" $LOAD_FLAGS >"$out/server.log" 2>&1 &
+taskset -c "${SERVER_CPUS:-0}" perf record -q -F 4000 -g -o "$out/perf.data" -- "$bin/$app" --addr "127.0.0.1:$port" $LOAD_FLAGS >"$out/server.log" 2>&1 &
 perf_pid=$!
 trap 'kill "$perf_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q listening "$out/server.log" && break; sleep 0.1; done
