@@ -15,7 +15,7 @@ use axum::{
     http::{HeaderValue, Request, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
-use lingua_signal_core::{ConnectRequest, Hub};
+use lingua_signal_core::{ConnectRequest, Denied, Hub};
 use socketioxide::{layer::SocketIoLayer, service::SocketIoService};
 use tower::{Layer, Service};
 
@@ -84,23 +84,30 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         if request.uri().path().starts_with(&*self.path) {
             detach(&mut request);
-        }
-        if request.uri().path().starts_with(&*self.path)
-            && let Some(origin) = request.headers().get(header::ORIGIN)
-        {
-            // An Origin that is not text matches no allowed origin.
-            let mut check = ConnectRequest::new("socket.io", request.method().as_str(), request.uri().to_string())
-                .header("origin", origin.to_str().unwrap_or("\u{fffd}"));
-            if let Some(host) = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()) {
-                check = check.header("host", host);
-            }
-            if let Err(denied) = self.hub.check_origin(&check) {
-                let body = format!("{}: {}", denied.code(), denied.reason());
-                return Box::pin(std::future::ready(Ok((StatusCode::FORBIDDEN, body).into_response())));
+            if let Err(denied) = self.check_origin(&request) {
+                let refusal = (StatusCode::FORBIDDEN, denied.wire_text()).into_response();
+                return Box::pin(std::future::ready(Ok(refusal)));
             }
         }
         let answer = self.inner.call(request);
         Box::pin(async move { answer.await.map(IntoResponse::into_response) })
+    }
+}
+
+impl<S> OriginGate<S> {
+    /// The hub's origin policy applied to a Socket.IO request; a request
+    /// without an Origin (not from a browser) passes.
+    fn check_origin<B>(&self, request: &Request<B>) -> Result<(), Denied> {
+        let Some(origin) = request.headers().get(header::ORIGIN) else {
+            return Ok(());
+        };
+        // An Origin that is not text matches no allowed origin.
+        let mut check = ConnectRequest::new("socket.io", request.method().as_str(), request.uri().to_string())
+            .header("origin", origin.to_str().unwrap_or("\u{fffd}"));
+        if let Some(host) = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()) {
+            check = check.header("host", host);
+        }
+        self.hub.check_origin(&check)
     }
 }
 

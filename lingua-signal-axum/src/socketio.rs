@@ -88,9 +88,7 @@ impl ConnectHandler<LocalAdapter, ()> for OnConnect {
                     Ok(())
                 }
                 // The client's `connect_error` carries this as `err.message`.
-                Err(denied) => {
-                    Err(Box::new(format!("{}: {}", denied.code(), denied.reason())) as Box<dyn Display + Send>)
-                }
+                Err(denied) => Err(Box::new(denied.wire_text()) as Box<dyn Display + Send>),
             }
         })
     }

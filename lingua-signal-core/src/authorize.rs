@@ -141,6 +141,14 @@ impl Denied {
     pub fn reason(&self) -> &str {
         &self.reason
     }
+
+    /// The refusal as the servers send it to the client: `"{code}:
+    /// {reason}"`, the body of a 403, the `msg` of a PeerJS `ERROR` frame and
+    /// the message of a Socket.IO `connect_error`.
+    #[must_use]
+    pub fn wire_text(&self) -> String {
+        format!("{}: {}", self.code, self.reason)
+    }
 }
 
 impl fmt::Display for Denied {
@@ -284,6 +292,13 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_reads_code_then_reason_on_the_wire() {
+        let denied = Denied::new("room-closed", "the lesson is over");
+        assert_eq!(denied.wire_text(), "room-closed: the lesson is over");
+        assert_eq!(denied.to_string(), "the lesson is over");
+    }
 
     #[tokio::test]
     async fn a_shared_secret_is_shown_in_the_query_or_the_auth_payload() {

@@ -156,7 +156,7 @@ impl PeerJsServer {
         };
         let admitted = match self.hub().authorize(&request).await {
             Ok(identity) => self.hub().admit_as(params, self.options().key_str(), &identity).map_err(|e| e.to_json()),
-            Err(denied) => Err(error_frame(&format!("{}: {}", denied.code(), denied.reason()))),
+            Err(denied) => Err(error_frame(&denied.wire_text())),
         };
         // Held until this function returns: the socket's whole life.
         let _slot = slot;

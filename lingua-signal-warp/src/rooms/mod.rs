@@ -44,8 +44,7 @@ pub(crate) fn filter(hub: Hub, settings: RoomsSettings) -> BoxedFilter<(Response
         .and(crate::connect_request("websocket"))
         .map(move |upgrade: crate::ws::Upgrade, query: Vec<(String, String)>, request: ConnectRequest| {
             if let Err(denied) = hub.check_origin(&request) {
-                let body = format!("{}: {}", denied.code(), denied.reason());
-                return warp::reply::with_status(body, warp::http::StatusCode::FORBIDDEN).into_response();
+                return warp::reply::with_status(denied.wire_text(), warp::http::StatusCode::FORBIDDEN).into_response();
             }
             crate::spawn_sweeper(&hub);
             let (hub, settings, version) = (hub.clone(), settings.clone(), negotiate(&query));
