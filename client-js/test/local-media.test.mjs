@@ -166,6 +166,26 @@ test('the only camera ends: no video track, and the state says lost', async () =
   assert.equal(media.mode, 'audio-only');
 });
 
+test('a camera put in the stream by someone else (the flip) and watched: when it ends, another takes over', async () => {
+  const win = browser([...CAMS, ...MICS]);
+  const changes = [];
+  const media = new LocalMedia({ win, storage: null, onTrack: (kind, track) => changes.push([kind, track?.deviceId]) });
+  await media.start();
+  const first = media.track('camera');
+  first.stop();
+  media.stream.removeTrack(first);
+  const flipped = new FakeTrack('video', 'cam-2');
+  media.stream.addTrack(flipped);
+  media.watch('camera', flipped);
+  first.end(); // the old track's listener must not act on the new one
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(media.track('camera'), flipped);
+  flipped.end();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(media.track('camera').deviceId, 'cam-1');
+  assert.deepEqual(changes.at(-1), ['camera', 'cam-1']);
+});
+
 test('a device turned off is released; turned on again it is asked for alone', async () => {
   const win = browser([...CAMS, ...MICS]);
   const media = new LocalMedia({ win, storage: null });
