@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { passPrejoin } from './prejoin.mjs';
 
 let h; // room.e2e.mjs's helpers, see mediaScenarios
 
@@ -45,6 +46,7 @@ async function open(browser, label, room, options) {
 // Like room.e2e.mjs's waitJoined, with more time: in a room of twelve on a
 // small machine, a page may take a while to get its turn.
 async function joined(page, label) {
+  await passPrejoin(page, h, 60000);
   await h.waitFor(`${label} joins the room`, async () => {
     const done = await page.evaluate(() => window.linguaRoom?.joined === true);
     return done ? h.ok(true) : { ok: false, why: (await page.locator('#status').textContent()) || 'not joined yet' };

@@ -35,6 +35,7 @@ import { mediaScenarios } from './media.mjs';
 import { messageScenarios } from './messages.mjs';
 import { originalPageScenario } from './original.mjs';
 import { clusterScenario } from './cluster.mjs';
+import { passPrejoin, prejoinScenarios } from './prejoin.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
 import { a11yScenarios } from './a11y.mjs';
 import { phoneScenarios } from './phone.mjs';
@@ -123,6 +124,17 @@ async function main() {
     await scenario('TURN: the app\'s secret is not coturn\'s: each tile says it cannot connect (credentials refused), nothing vanishes, the count stays', () => turn.wrongSecret(state));
     await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
     await scenario('two processes sharing rooms through Redis: a page on each, video plays both ways', () => clusterScenario({ serverCmd, children: servers, startServer, openPage, closePage, waitJoined, expectPlaying })(state));
+    const prejoin = prejoinScenarios({
+      openPage, closePage, waitJoined, expectPlaying, startServer, waitFor, ok, check, artifacts, serverCmd,
+      chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS,
+    });
+    await scenario('pre-join: the room\'s count before joining, a moving mic meter, no axe violation, and the name set there is the one the others see', () => prejoin.countAndName(state));
+    await scenario('pre-join on a phone (390x844, touch): fits the width, fields of 16 px or more, no axe violation', () => prejoin.phone(state));
+    if (!args['no-room-full']) {
+      await scenario('pre-join: a full room is said before any request for the camera', () => prejoin.fullRoom(state));
+    }
+    await scenario('devices: switching camera and microphone replaces what the call sends; the speaker picker routes the audio', () => prejoin.deviceSwitch(state));
+    await scenario('devices: joined with camera and mic off, turned on later, the others see and hear it', () => prejoin.viewerLater(state));
     for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check, need })) await scenario(name, () => run(state));
     for (const [name, run] of phoneScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, artifacts, openPage, closePage, record, waitJoined, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     if (!args['no-room-full']) {
@@ -389,6 +401,7 @@ async function joinPage(state, label) {
 }
 
 async function waitJoined(page) {
+  await passPrejoin(page, { waitFor });
   await waitFor('the page joins the room', async () => {
     const joined = await page.evaluate(() => window.linguaRoom?.joined === true);
     return joined ? ok(true) : { ok: false, why: (await page.locator('#status').textContent()) || 'not joined yet' };

@@ -9,6 +9,8 @@
 // RTCPeerConnection per pair: names travel in the `state` messages. The grid
 // fits any number of tiles, with a pin, the active speaker highlighted, and
 // screen sharing for everyone (stage.js, speaker-watch.js, share.js).
+// Before any of it, the pre-join screen (prejoin-view.js): room size, name,
+// preview and devices; devices stay switchable during the call (local-media.js).
 // The logic lives in lib/; this file wires it to the page. window.Peer and
 // window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
 // loaded before this script (all three `defer`).
@@ -26,7 +28,11 @@ import { watchSpeakers } from './lib/speaker-watch.js';
 import { createStage } from './lib/stage.js';
 import { mediaState } from './lib/indicators.js';
 import { IceRefresher } from './lib/ice-refresh.js';
-import { acquireMedia, describeMedia } from './lib/media.js';
+import { describeMedia } from './lib/media.js';
+import { setupDevicePickers } from './lib/device-view.js';
+import { lostText } from './lib/devices.js';
+import { LocalMedia } from './lib/local-media.js';
+import { runPrejoin } from './lib/prejoin-view.js';
 import { Membership } from './lib/membership.js';
 import { Messenger } from './lib/messenger.js';
 import { loadName, saveName } from './lib/names.js';
@@ -42,16 +48,32 @@ const $ = (id) => doc.getElementById(id);
 const status = createStatus($('status'));
 
 try {
-  start(parseConfig(doc.body.dataset.config));
+  const config = parseConfig(doc.body.dataset.config);
+  begin(config).catch((err) => showState('error', 'This room cannot start', err.message));
 } catch (err) {
   showState('error', 'This room cannot start', err.message);
 }
 
-function start(config) {
+/** The pre-join screen, then the room with what the user chose there. */
+async function begin(config) {
+  doc.body.dataset.phase = 'prejoin'; // nothing of the room shows until Join
   const storage = safeStorage();
-  let name = loadName(storage);
-  let media = { stream: null, mode: 'viewer' };
-  let outgoing = null; // what we send: the camera stream, or the screen while sharing
+  const media = new LocalMedia({ win, storage });
+  const pickers = setupDevicePickers(doc, media, { grid: $('video-grid'), log: (m) => console.warn(m) });
+  win.navigator.mediaDevices?.addEventListener?.('devicechange', () => media.refresh());
+  const choice = await runPrejoin({ doc, config, media, pickers, name: loadName(storage) });
+  if (choice.full) {
+    showState('full', 'This room is full', fullText(choice.info?.capacity ?? config.maxRoomSize), false);
+    return;
+  }
+  const name = saveName(storage, choice.name) || loadName(storage);
+  $('devices-panel').append($('devices')); // the same pickers, in the room now
+  start(config, { storage, media, pickers, name });
+}
+
+function start(config, { storage, media, pickers, name: chosenName }) {
+  let name = chosenName;
+  let outgoing = media.stream; // what we send: the camera stream, or the screen while sharing
   let left = false;
 
   const stage = createStage($('video-grid'));
@@ -203,36 +225,66 @@ function start(config) {
     leave,
     status: (slot, text, level) => status.set(slot, text, level),
     onMediaChange: announceMedia,
+    // A viewer, or someone who joined with a device off, turns it on.
+    canTurnOn: (kind) => media.canAsk(kind),
+    turnOn: (kind) => media.enable(kind),
   });
-  controls.refresh();
 
-  // Front and back camera: the new track goes out on every call (unless the
-  // screen is what we send) and into our own tile.
+  // Front and back camera (phones): the flip changes the camera track in
+  // media.stream; it goes out like any other device change.
   const flip = setupCameraFlip($('btn-flip'), {
     mediaDevices: win.navigator.mediaDevices,
     getStream: () => media.stream,
     swapped(track) {
-      if (outgoing === media.stream) calls.sendVideo(track);
-      tiles.setLocal(null, `${name} (you)`); // the same stream, a new track: start the video again
-      tiles.setLocal(outgoing, `${name} (you)`);
-      controls.refresh();
-      announceMedia();
+      if (track) media.watch('camera', track); // its `ended`, as for any camera
+      sendDevice('camera', track);
+      pickers.render();
     },
     report: (text) => status.set('camera', text, 'warn'),
   });
 
-  acquireMedia(win).then((result) => {
-    if (left) return result.stream?.getTracks().forEach((t) => t.stop());
-    media = result;
-    outgoing = result.stream;
+  // A device switched, turned on, or gone: every call sends what we have now.
+  media.onTrack = (kind, track, old) => {
+    if (left) return;
+    sendDevice(kind, track, old);
+  };
+  function sendDevice(kind, track, old = null) {
+    if (share.active) {
+      // The screen keeps going out; a new camera waits until sharing stops
+      // (share's onChange takes it from media.stream then); a new microphone goes on.
+      if (kind === 'camera') return;
+      if (old) outgoing.removeTrack(old);
+      if (track) outgoing.addTrack(track);
+    } else {
+      outgoing = media.stream;
+    }
+    calls.sendTrack(kind === 'camera' ? 'video' : 'audio', track);
+    tiles.setLocal(null, `${name} (you)`); // the same stream, a new track: start the video again
     tiles.setLocal(outgoing, `${name} (you)`);
-    const message = describeMedia(result, { host: win.location.host });
-    status.set('media', message, result.mode === 'viewer' ? 'error' : 'warn');
-    doc.body.dataset.mode = result.mode;
+    controls.refresh();
+    announceMedia();
+  }
+  media.onChange = () => {
+    if (left) return;
+    pickers.render();
     controls.refresh();
     flip.refresh().catch((err) => console.warn(`listing cameras: ${err.message}`));
-    membership.setMediaReady();
-  });
+    doc.body.dataset.mode = media.mode;
+    // A device that went away has its own line ('device'), not this one.
+    const problems = Object.fromEntries(Object.entries(media.problem).map(([k, v]) => [k, v === 'lost' ? null : v]));
+    const message = describeMedia({ ...problems, mode: media.mode }, { host: win.location.host });
+    status.set('media', message, media.mode === 'viewer' ? 'error' : 'warn');
+    const lost = ['camera', 'microphone'].filter((kind) => media.problem[kind] === 'lost');
+    status.set('device', lost.length ? lost.map(lostText).join(' ') : null, 'warn');
+  };
+  tiles.setLocal(outgoing, `${name} (you)`);
+  const message = describeMedia({ ...media.problem, mode: media.mode }, { host: win.location.host });
+  status.set('media', message, media.mode === 'viewer' ? 'error' : 'warn');
+  doc.body.dataset.mode = media.mode;
+  controls.refresh();
+  pickers.render();
+  flip.refresh().catch((err) => console.warn(`listing cameras: ${err.message}`));
+  membership.setMediaReady();
 
   function leave() {
     shutDown();
@@ -241,8 +293,7 @@ function start(config) {
 
   function roomFull() {
     shutDown();
-    const size = config.maxRoomSize ? ` (at most ${config.maxRoomSize} people)` : '';
-    showState('full', 'This room is full', `Everyone who can fit is already here${size}.`, false);
+    showState('full', 'This room is full', fullText(config.maxRoomSize), false);
   }
 
   function fail(title, message) {
@@ -260,9 +311,9 @@ function start(config) {
     ice.stop();
     calls.hangUpAll();
     peers.destroy();
-    media.stream?.getTracks().forEach((t) => t.stop());
+    media.stopAll();
     presence.stop();
-    for (const slot of ['connection', 'media', 'screen', 'audio', 'peer', 'camera', 'invite']) status.set(slot, null);
+    for (const slot of ['connection', 'media', 'device', 'screen', 'audio', 'peer', 'camera', 'invite']) status.set(slot, null);
   }
 
   // A reload or a closed tab: leave at once, so the others drop our tile now
@@ -298,6 +349,7 @@ function start(config) {
     chat,
     stage,
     share,
+    media,
     get peer() {
       return peers.current;
     },
@@ -381,12 +433,18 @@ function showCount(count, max) {
   $('video-grid').dataset.count = String(Math.min(count, 9));
 }
 
+function fullText(max) {
+  return `Everyone who can fit is already here${max ? ` (at most ${max} ${max === 1 ? 'person' : 'people'})` : ''}.`;
+}
+
 function showState(kind, title, text, canRejoin = false) {
   doc.body.dataset.state = kind;
   $('room-state-title').textContent = title;
   $('room-state-text').textContent = text;
   $('rejoin').hidden = !canRejoin;
   $('room-state').hidden = false;
+  $('prejoin').hidden = true;
+  delete doc.body.dataset.phase;
   $('video-grid').hidden = true;
   $('chat').hidden = true;
   $('controls').hidden = true;

@@ -301,3 +301,30 @@ test('sendVideo(null): a call that sends video is placed again without it, one t
   assert.deepEqual(peer.calls.map((c) => c.peer), ['bob', 'dan', 'bob']);
   assert.deepEqual(peer.calls[2].stream, { empty: true });
 });
+
+test('sendTrack for audio: swapped where the call sends audio, the video untouched; called again where it sends none', () => {
+  const { peer, calls } = setup({ stream: null });
+  const sender = () => ({
+    track: null,
+    replaceTrack(track) {
+      this.track = track;
+      return Promise.resolve();
+    },
+  });
+  const transceivers = (call, audioDirection, audio, video) => {
+    call.peerConnection.getTransceivers = () => [
+      { receiver: { track: { kind: 'audio' } }, currentDirection: audioDirection, sender: audio },
+      { receiver: { track: { kind: 'video' } }, currentDirection: 'sendrecv', sender: video },
+    ];
+  };
+  calls.call('bob');
+  const [bobAudio, bobVideo] = [sender(), sender()];
+  transceivers(peer.calls[0], 'sendrecv', bobAudio, bobVideo);
+  calls.call('dan');
+  transceivers(peer.calls[1], 'recvonly', sender(), sender()); // we joined dan's call without a microphone
+  const mic = { kind: 'audio', id: 'mic-2' };
+  calls.sendTrack('audio', mic);
+  assert.equal(bobAudio.track, mic);
+  assert.equal(bobVideo.track, null, 'the video sender keeps its track');
+  assert.deepEqual(peer.calls.map((c) => c.peer), ['bob', 'dan', 'dan']);
+});

@@ -11,6 +11,7 @@ const good = {
   iceServers: [],
   iceServersPath: '/ice-servers',
   iceTtl: null,
+  roomInfoPath: '/room-info',
   maxRoomSize: null,
 };
 const text = (overrides) => JSON.stringify({ ...good, ...overrides });
@@ -31,6 +32,12 @@ test('without iceServersPath and iceTtl (an older server) both are null', () => 
   assert.equal(config.iceServersPath, null);
   assert.equal(config.iceTtl, null);
   assert.equal(parseConfig(text({ iceTtl: 3600 })).iceTtl, 3600);
+});
+
+test('without roomInfoPath (an older server) it is null; a bad one is refused', () => {
+  const { roomInfoPath, ...older } = good;
+  assert.equal(parseConfig(JSON.stringify(older)).roomInfoPath, null);
+  assert.throws(() => parseConfig(text({ roomInfoPath: 'room-info' })), /roomInfoPath/);
 });
 
 test('?ice=relay asks for relayed calls only', () => {

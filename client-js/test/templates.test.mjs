@@ -31,6 +31,7 @@ test('an escaped config survives the attribute and cannot break out of it', () =
     iceServersPath: '/ice-servers',
     iceTtl: 3600,
     maxRoomSize: 2,
+    roomInfoPath: '/room-info',
   };
   const html = room.replace('{{ config }}', escape(JSON.stringify(config)));
   const attribute = /<body data-config="([^"]*)">/.exec(html)[1];
@@ -55,9 +56,14 @@ test('room.html loads the three scripts from /assets with defer, and the stylesh
 test('room.html has the elements room.js looks up', () => {
   const ids = ['status', 'video-grid', 'participant-count', 'name-input', 'room-state', 'room-state-title',
     'room-state-text', 'rejoin', 'controls', 'btn-mic', 'btn-cam', 'btn-screen', 'btn-invite', 'btn-chat',
-    'btn-leave', 'btn-flip', 'announcer', 'chat', 'chat-unread', 'chat-list', 'chat-form', 'chat-input', 'chat-error'];
+    'btn-leave', 'btn-flip', 'announcer', 'chat', 'chat-unread', 'chat-list', 'chat-form', 'chat-input', 'chat-error',
+    // The pre-join screen and the device pickers.
+    'prejoin', 'prejoin-count', 'prejoin-video', 'prejoin-no-video', 'mic-level', 'prejoin-media', 'prejoin-name', 'prejoin-camera',
+    'prejoin-mic', 'join', 'devices', 'devices-panel', 'speaker-field'];
   for (const id of ids) assert.match(room, new RegExp(`id="${id}"`), id);
-  const source = read('src/room.js') + read('src/lib/controls.js');
+  // device-view.js: `${kind}-select` for each kind.
+  for (const kind of ['camera', 'microphone', 'speaker']) assert.match(room, new RegExp(`id="${kind}-select"`), kind);
+  const source = read('src/room.js') + read('src/lib/controls.js') + read('src/lib/prejoin-view.js');
   for (const [, id] of source.matchAll(/\$\('([\w-]+)'\)/g)) assert.ok(ids.includes(id), `room.html lacks #${id}`);
   // chat-panel.js looks its ids up from one list: [...].map($).
   const list = /\[([^\]]*)\]\.map\(\$\)/.exec(read('src/lib/chat-panel.js'))[1];

@@ -92,6 +92,8 @@ async function newPage(browser) {
 }
 
 async function joined(page) {
+  // The room page starts on its pre-join screen: Join once it is offered.
+  await page.getByTestId('join').click({ timeout: 120000 });
   await page.waitForFunction(() => window.linguaRoom?.joined === true, null, { timeout: 120000 });
 }
 

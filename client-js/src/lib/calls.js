@@ -104,20 +104,29 @@ export class Calls {
 
   /**
    * Sends `track` (the screen, the camera back, or null: no video) on every
-   * call. Where the call already sends video, the track is swapped in place
-   * (no renegotiation). Where it does not (we were a viewer, or we go back to
-   * being one), PeerJS cannot renegotiate, so the call is placed again with
-   * the new outgoing stream: the newest call per peer wins on both sides.
+   * call; see `sendTrack`.
    */
   sendVideo(track) {
+    this.sendTrack('video', track);
+  }
+
+  /**
+   * Sends `track` of `kind` ('audio' or 'video'; null: none of that kind) on
+   * every call. Where the call already sends that kind, the track is swapped
+   * in place (no renegotiation). Where it does not (we were a viewer, joined
+   * without that device, or go back to sending none), PeerJS cannot
+   * renegotiate, so the call is placed again with the new outgoing stream:
+   * the newest call per peer wins on both sides.
+   */
+  sendTrack(kind, track) {
     for (const peerId of this.tiles.peers()) {
       const call = this.tiles.callOf(peerId);
       const pc = call?.peerConnection;
       if (!pc?.getTransceivers) continue; // no call yet: the next one carries the stream
-      // The video transceiver, found by its receiver (the sender's track may be null).
-      const video = pc.getTransceivers().find((t) => t.receiver.track?.kind === 'video');
-      const sending = /send/.test(video?.currentDirection ?? '');
-      if (sending && track) video.sender.replaceTrack(track).catch((err) => this.log(`replaceTrack: ${err.message}`));
+      // The transceiver of that kind, found by its receiver (the sender's track may be null).
+      const transceiver = pc.getTransceivers().find((t) => t.receiver.track?.kind === kind);
+      const sending = /send/.test(transceiver?.currentDirection ?? '');
+      if (sending && track) transceiver.sender.replaceTrack(track).catch((err) => this.log(`replaceTrack: ${err.message}`));
       else if (sending || track) this.call(peerId);
     }
   }

@@ -22,7 +22,7 @@ const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * @returns {{roomId: string, transport: 'socketio'|'websocket', socketPath: string,
  *   roomsPath: string, peer: {path: string, key: string, port: number|null},
  *   iceServers: Array<{urls: string|string[], username?: string, credential?: string}>,
- *   iceServersPath: string|null, iceTtl: number|null,
+ *   iceServersPath: string|null, iceTtl: number|null, roomInfoPath: string|null,
  *   maxRoomSize: number|null}} a fresh object holding only the known fields
  * @throws {ConfigError} naming the first field that is wrong
  */
@@ -53,6 +53,9 @@ export function validateConfig(raw) {
     iceServers: validateIceServers(raw.iceServers),
     iceServersPath: validateOptionalPath(raw.iceServersPath, 'iceServersPath'),
     iceTtl: validateTtl(raw.iceTtl),
+    // The room's size before joining: `${roomInfoPath}/${roomId}`; without
+    // it the pre-join screen cannot say "room full" before the join does.
+    roomInfoPath: validateOptionalPath(raw.roomInfoPath, 'roomInfoPath'),
     maxRoomSize: validateMaxRoomSize(raw.maxRoomSize),
   };
 }

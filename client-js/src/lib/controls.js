@@ -16,6 +16,8 @@ import { isApple, shortcutAction, shortcutAria, shortcutText } from './shortcuts
  * @param {(slot: string, text: string|null, level?: string) => void} actions.status
  * @param {() => string} actions.getName
  * @param {() => void} [actions.onMediaChange] after the microphone or camera was turned on or off
+ * @param {(kind: 'camera'|'microphone') => boolean} [actions.canTurnOn] whether a missing device may be asked for
+ * @param {(kind: 'camera'|'microphone') => Promise<boolean>} [actions.turnOn] asks for a missing device
  */
 export function setupControls(doc, actions) {
   const $ = (id) => doc.getElementById(id);
@@ -32,18 +34,19 @@ export function setupControls(doc, actions) {
     const audio = stream?.getAudioTracks()[0];
     const video = stream?.getVideoTracks()[0];
     const keys = (action) => ` (${shortcutText(action, apple)})`;
-    setToggle(mic, audio, `Mute microphone${keys('mic')}`, `Unmute microphone${keys('mic')}`, 'No microphone');
-    setToggle(cam, video, `Turn camera off${keys('camera')}`, `Turn camera on${keys('camera')}`, 'No camera');
+    const turnOn = (kind) => actions.canTurnOn?.(kind) ?? false;
+    setToggle(mic, audio, `Mute microphone${keys('mic')}`, `Unmute microphone${keys('mic')}`, 'No microphone', turnOn('microphone'));
+    setToggle(cam, video, `Turn camera off${keys('camera')}`, `Turn camera on${keys('camera')}`, 'No camera', turnOn('camera'));
     const canShare = actions.share.supported; // with or without a camera
     screen.disabled = !canShare;
     screen.setAttribute('aria-pressed', String(actions.share.active));
     screen.title = actions.share.active ? 'Stop sharing your screen' : canShare ? 'Share your screen' : 'This browser cannot share a screen';
   }
 
-  mic.addEventListener('click', () => flip(actions.getStream()?.getAudioTracks()[0]));
-  cam.addEventListener('click', () => flip(actions.getStream()?.getVideoTracks()[0]));
-  function flip(track) {
-    if (!track) return;
+  mic.addEventListener('click', () => flip(actions.getStream()?.getAudioTracks()[0], 'microphone'));
+  cam.addEventListener('click', () => flip(actions.getStream()?.getVideoTracks()[0], 'camera'));
+  function flip(track, kind) {
+    if (!track) return actions.turnOn?.(kind).then(refresh);
     track.enabled = !track.enabled;
     refresh();
     actions.onMediaChange?.();
@@ -80,11 +83,15 @@ export function setupControls(doc, actions) {
   return { refresh };
 }
 
-/** Pressed = on. The name stays the visible word; the tooltip says what a press does. */
-function setToggle(button, track, onTitle, offTitle, missingTitle) {
-  button.disabled = !track;
+/**
+ * Pressed = on. The name stays the visible word; the tooltip says what a
+ * press does. Without a track the button stays usable when the device can
+ * still be asked for (a viewer turning the camera on later).
+ */
+function setToggle(button, track, onTitle, offTitle, missingTitle, canTurnOn) {
+  button.disabled = !track && !canTurnOn;
   const on = !!track && track.enabled;
   button.setAttribute('aria-pressed', String(on));
   button.classList.toggle('off', !on);
-  button.title = !track ? missingTitle : on ? onTitle : offTitle;
+  button.title = !track ? (canTurnOn ? offTitle : missingTitle) : on ? onTitle : offTitle;
 }

@@ -9,6 +9,7 @@ export const KINDS = {
   busy: 'in use by another application',
   insecure: 'needs a secure connection',
   unsupported: 'not supported by this browser',
+  lost: 'disconnected',
   unknown: 'failed',
 };
 
@@ -98,9 +99,15 @@ const CONSEQUENCE = {
  * @param {{host?: string}} [page] the page's host, named in the secure-context message
  */
 export function describeMedia(result, page = {}) {
-  const { camera, microphone, mode } = result;
+  const problem = describeProblem(result, page);
+  if (!problem) return null;
+  return CONSEQUENCE[result.mode] ? `${problem} ${CONSEQUENCE[result.mode]}` : problem;
+}
+
+/** What is wrong with which device, without the consequence (before joining); null when nothing. */
+export function describeProblem({ camera, microphone }, page = {}) {
   if (!camera && !microphone) return null;
-  return `${problemText(camera, microphone, page)} ${CONSEQUENCE[mode]}`;
+  return problemText(camera, microphone, page);
 }
 
 function problemText(camera, microphone, page) {
