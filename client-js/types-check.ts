@@ -2,7 +2,7 @@
 // typecheck` (never run). It uses the API as a page would; each
 // `@ts-expect-error` is a misuse the declarations must refuse, so loose
 // declarations (`any`) fail the check as surely as wrong ones.
-import { ConfigError, RoomClient, type JoinResult, type RoomError, type RoomState } from 'lingua-signal-client';
+import { ConfigError, RoomClient, type JoinResult, type MediaState, type RoomError, type RoomState, type TileView } from 'lingua-signal-client';
 import { RoomClient as CoreRoomClient, validateConfig } from 'lingua-signal-client/core';
 
 declare const camera: MediaStream;
@@ -42,6 +42,30 @@ export async function embed(): Promise<string[]> {
   return result.users;
 }
 
+/** A page that draws its own tiles, as the room page does, and says when it shares a screen. */
+export function ownTiles(sharing: () => boolean): RoomClient {
+  const view: TileView<HTMLVideoElement> = {
+    create: (peerId, { local }) => Object.assign(document.createElement('video'), { muted: local, id: peerId ?? 'me' }),
+    showStream: (video, stream) => void (video.srcObject = stream),
+    setName: (video, name) => void (video.title = name),
+    destroy: (video) => video.remove(),
+    setMedia: (video, media: MediaState) => void (video.dataset.screen = String(media.screen)),
+  };
+  const room = new RoomClient({ roomId: 'r', view, mediaState: () => ({ mic: true, camera: false, screen: sharing() }) });
+  room.on('arrived', (userId: string) => userId);
+  room.on('departed', (userId: string) => userId);
+  room.on('media', (_peerId, media) => media.mic && media.screen);
+  room.on('disconnect', (reason: string) => reason);
+  room.on('peer-lost', () => room.state);
+  room.on('tiles', () => room.tiles.size);
+  const pc = room.tiles.callOf(room.tiles.peers()[0] ?? '')?.peerConnection;
+  pc?.getSenders();
+  room.setStream(camera, { kind: 'audio', track: camera.getAudioTracks()[0] ?? null });
+  room.announce();
+  room.refreshIceServers().then(() => room.iceServers.map((s) => s.urls));
+  return room;
+}
+
 export function core(io: (url: string, options: { path: string; auth: Record<string, unknown> }) => unknown): CoreRoomClient {
   const config = validateConfig(JSON.parse('{}'));
   const room = new CoreRoomClient({ ...config, io, Peer: class {} as new (options: Record<string, unknown>) => unknown });
@@ -64,6 +88,14 @@ export function misuses(room: RoomClient): void {
   room.join().ok;
   // @ts-expect-error state is read-only
   room.state = 'joined';
+  // @ts-expect-error a sent track is audio or video
+  room.setStream(camera, { kind: 'screen', track: null });
+  // @ts-expect-error a view draws every tile: `destroy` is required
+  new RoomClient({ roomId: 'r', view: { create: () => ({}), showStream() {}, setName() {} } });
+  // @ts-expect-error mediaState says mic, camera and screen
+  new RoomClient({ roomId: 'r', mediaState: () => ({ mic: true }) });
+  // @ts-expect-error arrived gives a user id
+  room.on('arrived', (_userId: number) => {});
   // @ts-expect-error a ConfigError is an Error, not a string
   const text: string = new ConfigError();
   void text;

@@ -1,46 +1,39 @@
 // The room page script. Reads the configuration from <body data-config>,
-// gets the camera and microphone (or decides to be a viewer), opens a PeerJS
-// peer against our server and the signaling socket (Socket.IO or the raw
-// websocket client, same API), joins once all three are ready, and keeps the
-// room healed across reconnects. The signaling socket also carries the
-// application messages: text chat, and everyone's mute / camera-off state.
-// Each call is watched (connectivity.js): one that fails is placed again, and
-// its tile says so; TURN credentials are kept fresh (ice-refresh.js). One
-// RTCPeerConnection per pair: names travel in the `state` messages. The grid
-// fits any number of tiles, with a pin, the active speaker highlighted, and
-// screen sharing for everyone (stage.js, speaker-watch.js, share.js).
-// Before any of it, the pre-join screen (prejoin-view.js): room size, name,
-// preview and devices; devices stay switchable during the call (local-media.js).
-// The logic lives in lib/; this file wires it to the page. window.Peer and
+// shows the pre-join screen (prejoin-view.js: room size, name, preview and
+// devices), then joins with the package's RoomClient (client/room-client.js),
+// the same API other pages use: it opens the PeerJS peer and the signaling
+// socket (Socket.IO or the raw websocket), joins once both are ready, keeps
+// the room healed across reconnects, watches and re-places failed calls,
+// keeps TURN credentials fresh, and carries names and everyone's mute /
+// camera-off / screen state in the `state` application message. This file
+// adds the page: the client draws its tiles with our DOM view (tile-view.js),
+// and the rest is UI: the grid with a pin, the active speaker and screen
+// sharing (stage.js, speaker-watch.js, share.js), controls, chat (another
+// application message), announcements, devices switchable during the call
+// (local-media.js), the camera flip, and the status lines. window.Peer and
 // window.io come from /assets/peerjs.min.js and /assets/socket.io.min.js,
 // loaded before this script (all three `defer`).
-import { readData, stateData } from './lib/app-messages.js';
+import { RoomClient } from './client/room-client.js';
+import { readData } from './lib/app-messages.js';
 import { createAnnouncer } from './lib/announcer.js';
-import { backoffDelay } from './lib/backoff.js';
-import { Calls } from './lib/calls.js';
 import { setupCameraFlip } from './lib/camera-flip.js';
 import { setupChat } from './lib/chat-panel.js';
-import { parseConfig, peerOptions } from './lib/config.js';
-import { Connectivity } from './lib/connectivity.js';
+import { parseConfig } from './lib/config.js';
 import { setupControls } from './lib/controls.js';
 import { ScreenShare } from './lib/share.js';
 import { watchSpeakers } from './lib/speaker-watch.js';
 import { createStage } from './lib/stage.js';
 import { mediaState } from './lib/indicators.js';
-import { IceRefresher } from './lib/ice-refresh.js';
 import { describeMedia } from './lib/media.js';
 import { setupDevicePickers } from './lib/device-view.js';
 import { lostText } from './lib/devices.js';
 import { LocalMedia } from './lib/local-media.js';
 import { runPrejoin } from './lib/prejoin-view.js';
-import { Membership } from './lib/membership.js';
-import { Messenger } from './lib/messenger.js';
 import { loadName, saveName } from './lib/names.js';
 import { Presence } from './lib/presence.js';
 import { createStatus } from './lib/status.js';
 import { createTileView } from './lib/tile-view.js';
-import { TileRegistry } from './lib/tiles.js';
-import { dropTransport, openTransport } from './lib/transport.js';
+import { dropTransport } from './lib/transport.js';
 
 const doc = document;
 const win = window;
@@ -75,6 +68,7 @@ function start(config, { storage, media, pickers, name: chosenName }) {
   let name = chosenName;
   let outgoing = media.stream; // what we send: the camera stream, or the screen while sharing
   let left = false;
+  let joined = false;
 
   const stage = createStage($('video-grid'));
   const view = createTileView($('video-grid'), {
@@ -82,114 +76,54 @@ function start(config, { storage, media, pickers, name: chosenName }) {
     onPin: (tile) => stage.toggle(tile),
     onScreen: (tile, on) => stage.setScreen(tile, on),
   });
+  // Our own tile says who it is; the client knows only our name.
+  const local = (tile, text) => (tile.classList.contains('local') ? `${text} (you)` : text);
   // Joins and leaves, by name, in the one polite live region.
   const presence = new Presence({ announce: createAnnouncer($('announcer')) });
-  const tiles = new TileRegistry(view, {
-    onChange: () => stage.layout(),
-    onName: (peerId, heard) => presence.named(peerId, heard),
-  });
-  tiles.setLocal(null, `${name} (you)`);
-  showCount(1, config.maxRoomSize);
 
-  // What PeerJS hands every new RTCPeerConnection; fresh credentials go in here.
-  const options = peerOptions(config, win.location);
-  const ice = new IceRefresher({
-    servers: config.iceServers,
-    ttl: config.iceServersPath ? config.iceTtl : null,
-    url: config.iceServersPath,
-    fetch: (url, init) => win.fetch(url, init),
-    apply: (servers) => {
-      options.config.iceServers = servers;
-    },
-    log: (message) => console.warn(message),
+  // Transport, joining, membership, calls, names and the others' mute state:
+  // the package's RoomClient, drawing its tiles with our view. PeerJS and
+  // Socket.IO are the page's globals (window.Peer, window.io).
+  const client = new RoomClient({
+    ...config,
+    stream: outgoing,
+    name,
+    view: { ...view, setName: (tile, text) => view.setName(tile, local(tile, text)) },
+    // What the `state` message says: the camera's state (not the screen's, while sharing).
+    mediaState: () => ({ ...mediaState(media.stream), screen: share.active }),
   });
-  ice.start();
-
+  const { tiles } = client;
+  client.on('tiles', () => stage.layout());
+  stage.layout();
+  client.on('name', (peerId, heard) => presence.named(peerId, heard));
+  client.on('arrived', (userId) => presence.arrived(userId));
+  client.on('departed', (userId) => presence.departed(userId));
   // The participant count is who the server says is here, working call or not.
-  let calls = null;
-  let peers = null;
-  const connectivity = new Connectivity({
-    selfId: () => peers?.id ?? null,
-    recall: (peerId) => calls.call(peerId),
-    onState(peerId, link) {
-      if (!link) {
-        tiles.drop(peerId); // a failed call from someone not in the room
-        return;
-      }
-      tiles.ensure(peerId);
-      tiles.setLink(peerId, link);
-    },
-    onMembers: (count) => showCount(count + 1, config.maxRoomSize),
-  });
+  client.on('members', (ids) => showCount(ids.length + 1, config.maxRoomSize));
+  showCount(1, config.maxRoomSize);
+  client.on('warning', (message) => console.warn(message));
 
-  calls = new Calls({
-    tiles,
-    connectivity,
-    getStream: () => outgoing,
-    getName: () => name,
-    emptyStream: () => new win.MediaStream(),
-    beforeCall: () => ice.ensureFresh(),
-    log: (message) => console.warn(message),
+  client.on('joined', () => {
+    joined = true;
+    status.set('connection', null);
   });
+  client.on('refused', (error) => {
+    if (error.code === 'room-full') roomFull();
+    else fail('Could not join the room', error.message);
+  });
+  client.on('retry', (error) => status.set('connection', `Joining the room again (${error.message})…`, 'warn'));
+  client.on('connect', () => status.set('connection', null));
+  client.on('connect-error', () => left || status.set('connection', 'Cannot reach the server; retrying…', 'warn'));
+  client.on('disconnect', () => left || status.set('connection', 'Connection to the server lost; reconnecting…', 'warn'));
+  client.on('peer-open', () => status.set('peer', null));
+  client.on('peer-lost', () => left || status.set('peer', 'Lost the call server; reconnecting…', 'warn'));
 
-  const socket = openTransport(config, { io: win.io, WebSocket: win.WebSocket, location: win.location });
-  const membership = new Membership({
-    roomId: config.roomId,
-    socket,
-    onJoined(users, { fresh }) {
-      status.set('connection', null);
-      announceMedia(); // whoever is there learns whether we are muted
-      connectivity.retain(users); // the members, and a call to expect with each
-      tiles.retain(users); // anyone we still show but who left while we were away
-      if (!fresh) calls.heal(users); // nobody was told we are here: we call
-    },
-    onRejected(error) {
-      if (error.code === 'room-full') roomFull();
-      else fail('Could not join the room', error.message);
-    },
-    onRetry(error) {
-      status.set('connection', `Joining the room again (${error.message})…`, 'warn');
-    },
-  });
-
-  socket.on('connect', () => status.set('connection', null));
-  socket.on('connect_error', () => left || status.set('connection', 'Cannot reach the server; retrying…', 'warn'));
-  socket.on('disconnect', (reason) => {
-    if (left) return;
-    status.set('connection', 'Connection to the server lost; reconnecting…', 'warn');
-    // Socket.IO does not reconnect by itself after a server-side disconnect.
-    if (reason === 'io server disconnect') win.setTimeout(() => left || socket.connect(), 1000);
-  });
-  socket.on('user-connected', (userId) => {
-    presence.arrived(userId);
-    connectivity.expect(userId);
-    calls.call(userId);
-    announceMedia(); // to the newcomer (the others hear it again; harmless)
-  });
-  socket.on('user-disconnected', (userId) => {
-    presence.departed(userId);
-    calls.hangUp(userId);
-  });
-
-  const messenger = new Messenger({ socket, roomId: config.roomId, isMember: () => !left && membership.inRoom });
-  const chat = setupChat(doc, { messenger, getName: () => name, names: tiles.names });
-  messenger.onMessage((from, data) => {
+  const chat = setupChat(doc, { messenger: { send: (data) => client.send(data) }, getName: () => name, names: tiles.names });
+  client.on('message', (from, data) => {
     const message = readData(data); // null for what we do not know: ignored
     if (message?.kind === 'chat') chat.received(from, message.text);
-    else if (message?.kind === 'state' && from !== null) {
-      if (message.name) tiles.setName(from, message.name);
-      tiles.setMedia(from, message);
-    }
   });
-  function announceMedia() {
-    const state = { ...mediaState(media.stream), screen: share.active, name };
-    messenger.send(stateData(state)).then((reply) => {
-      // Not in the room (yet, or any more): the next join announces it anyway.
-      if (!reply.ok && reply.error.code !== 'not-joined') console.warn(`announcing mute state: ${reply.error.code}`);
-    });
-  }
 
-  peers = startPeer(options, calls, membership, () => left);
   const speakers = watchSpeakers({ tiles, stage, win });
 
   // The screen goes out on every call in place of the camera (or as the only
@@ -200,12 +134,11 @@ function start(config, { storage, media, pickers, name: chosenName }) {
       if (left) return;
       const camera = media.stream;
       outgoing = track ? new win.MediaStream([track, ...(camera?.getAudioTracks() ?? [])]) : camera;
-      calls.sendVideo(track ?? camera?.getVideoTracks()[0] ?? null);
-      tiles.setLocal(outgoing, `${name} (you)`);
+      // Sent on every call, shown on our tile; the others show it whole, and pin it.
+      client.setStream(outgoing, { kind: 'video', track: track ?? camera?.getVideoTracks()[0] ?? null });
       stage.setScreen(tiles.tileOf(null), !!track);
       status.set('screen', track ? 'You are sharing your screen.' : null, 'info');
       controls.refresh();
-      announceMedia(); // the others show it whole, and pin it
     },
     onError: (message) => status.set('screen', message, 'warn'),
   });
@@ -218,13 +151,12 @@ function start(config, { storage, media, pickers, name: chosenName }) {
       const kept = saveName(storage, value);
       if (!kept) return '';
       name = kept;
-      tiles.setLocal(outgoing, `${name} (you)`);
-      announceMedia(); // the others learn names from our state
+      client.setName(name); // our tile, and the others learn names from our state
       return name;
     },
     leave,
     status: (slot, text, level) => status.set(slot, text, level),
-    onMediaChange: announceMedia,
+    onMediaChange: () => client.announce(),
     // A viewer, or someone who joined with a device off, turns it on.
     canTurnOn: (kind) => media.canAsk(kind),
     turnOn: (kind) => media.enable(kind),
@@ -258,11 +190,8 @@ function start(config, { storage, media, pickers, name: chosenName }) {
     } else {
       outgoing = media.stream;
     }
-    calls.sendTrack(kind === 'camera' ? 'video' : 'audio', track);
-    tiles.setLocal(null, `${name} (you)`); // the same stream, a new track: start the video again
-    tiles.setLocal(outgoing, `${name} (you)`);
+    client.setStream(outgoing, { kind: kind === 'camera' ? 'video' : 'audio', track });
     controls.refresh();
-    announceMedia();
   }
   media.onChange = () => {
     if (left) return;
@@ -277,14 +206,13 @@ function start(config, { storage, media, pickers, name: chosenName }) {
     const lost = ['camera', 'microphone'].filter((kind) => media.problem[kind] === 'lost');
     status.set('device', lost.length ? lost.map(lostText).join(' ') : null, 'warn');
   };
-  tiles.setLocal(outgoing, `${name} (you)`);
   const message = describeMedia({ ...media.problem, mode: media.mode }, { host: win.location.host });
   status.set('media', message, media.mode === 'viewer' ? 'error' : 'warn');
   doc.body.dataset.mode = media.mode;
   controls.refresh();
   pickers.render();
   flip.refresh().catch((err) => console.warn(`listing cameras: ${err.message}`));
-  membership.setMediaReady();
+  client.join(); // answers through the `joined` and `refused` events
 
   function leave() {
     shutDown();
@@ -306,11 +234,7 @@ function start(config, { storage, media, pickers, name: chosenName }) {
     left = true;
     share.close(); // before hanging up: `left` keeps it from touching the calls
     speakers.stop();
-    membership.stop();
-    socket.disconnect();
-    ice.stop();
-    calls.hangUpAll();
-    peers.destroy();
+    client.leave();
     media.stopAll();
     presence.stop();
     for (const slot of ['connection', 'media', 'device', 'screen', 'audio', 'peer', 'camera', 'invite']) status.set(slot, null);
@@ -322,8 +246,7 @@ function start(config, { storage, media, pickers, name: chosenName }) {
     if (left) return;
     left = true;
     share.close();
-    socket.disconnect();
-    peers.destroy();
+    client.leave();
   });
 
   function onAutoplayBlocked() {
@@ -339,91 +262,31 @@ function start(config, { storage, media, pickers, name: chosenName }) {
   // For the end-to-end test and for debugging from the console.
   win.linguaRoom = {
     config,
-    socket,
+    client,
     tiles,
-    membership,
-    calls,
-    connectivity,
-    ice,
-    messenger,
     chat,
     stage,
     share,
     media,
+    get socket() {
+      return client.socket;
+    },
     get peer() {
-      return peers.current;
+      return client.peer;
+    },
+    ice: {
+      refresh: () => client.refreshIceServers(),
+      get servers() {
+        return client.iceServers;
+      },
     },
     get joined() {
-      return membership.joined !== null && !left;
+      return joined && !left;
     },
     /** Cuts the signaling connection as the network would; the client must heal. */
-    dropSocket: () => dropTransport(socket),
+    dropSocket: () => dropTransport(client.socket),
     /** Cuts the PeerJS server connection; the client must reconnect with the same id. */
-    dropPeer: () => peers.current?.disconnect(),
-  };
-}
-
-/**
- * Opens the PeerJS peer and keeps it open: reconnects with the same id after
- * a lost server connection, and starts a new peer (new id) when PeerJS gave up.
- */
-function startPeer(options, calls, membership, isLeft) {
-  const state = { current: null, lastId: null, attempt: 0, timer: null };
-
-  if (typeof win.Peer !== 'function') throw new Error('PeerJS is not loaded (/assets/peerjs.min.js)');
-
-  function create() {
-    const peer = new win.Peer(options);
-    state.current = peer;
-    calls.bind(peer);
-    peer.on('open', (id) => {
-      if (peer !== state.current) return;
-      state.attempt = 0;
-      status.set('peer', null);
-      if (id === state.lastId) membership.refresh(); // same id: the server has us, ask who is there
-      else membership.setPeerId(id); // new id: join (again) under it
-      state.lastId = id;
-      calls.flush();
-    });
-    peer.on('disconnected', () => {
-      if (peer !== state.current || isLeft()) return;
-      status.set('peer', 'Lost the call server; reconnecting…', 'warn');
-      retry(() => peer.disconnected && !peer.destroyed && peer.reconnect());
-    });
-    peer.on('error', (err) => {
-      if (peer !== state.current || isLeft()) return;
-      if (err.type === 'peer-unavailable') {
-        // Our call did not reach them: they left (user-disconnected follows),
-        // or their PeerJS connection is away. A failed attempt either way.
-        const peerId = /^Could not connect to peer (.+)$/.exec(err.message)?.[1];
-        if (peerId) calls.unavailable(peerId);
-        return;
-      }
-      console.warn(`PeerJS: ${err.type}: ${err.message}`);
-      if (peer.destroyed) retry(create);
-    });
-  }
-
-  function retry(action) {
-    win.clearTimeout(state.timer);
-    const delay = backoffDelay(Math.min(state.attempt, 10), { base: 500, max: 8000 });
-    state.attempt += 1;
-    state.timer = win.setTimeout(() => isLeft() || action(), delay);
-  }
-
-  create();
-  return {
-    get current() {
-      return state.current;
-    },
-    /** Our PeerJS id, also while the PeerJS server is away (PeerJS then says null). */
-    get id() {
-      return state.lastId;
-    },
-    destroy() {
-      win.clearTimeout(state.timer);
-      state.current?.destroy();
-    },
+    dropPeer: () => client.peer?.disconnect(),
   };
 }
 

@@ -287,3 +287,98 @@ test('the raw websocket transport: the rooms path, auth and the PeerJS token in 
   assert.deepEqual(await refused.joining, { ok: false, error: { code: 'unauthorized', message: 'a valid token is needed' } });
   assert.equal(refused.room.state, 'refused');
 });
+
+/** A TileView that records what it is asked to draw, as the room page's DOM view would draw it. */
+function recordingView() {
+  const drawn = [];
+  const view = {
+    create(peerId, { local }) {
+      const tile = { peerId, local, stream: null, name: null, media: null, destroyed: false };
+      drawn.push(tile);
+      return tile;
+    },
+    showStream: (tile, stream) => Object.assign(tile, { stream, shown: (tile.shown ?? 0) + 1 }),
+    setName: (tile, name) => Object.assign(tile, { name }),
+    setMedia: (tile, media) => Object.assign(tile, { media: { mic: media.mic, camera: media.camera, screen: media.screen } }),
+    destroy: (tile) => Object.assign(tile, { destroyed: true }),
+  };
+  return { view, drawn };
+}
+
+test('a page view draws the tiles (ours from the start) while the events still come; the media state; arrivals and departures', async (t) => {
+  const { view, drawn } = recordingView();
+  const camera = new FakeStream('a-cam');
+  const sharing = { on: false };
+  const a = client(t, { roomId: 'r-view', name: 'Ada', stream: camera, view, mediaState: () => ({ mic: true, camera: false, screen: sharing.on }) });
+  assert.deepEqual(drawn.map(({ peerId, local, name, stream }) => ({ peerId, local, name, stream })), [{ peerId: null, local: true, name: 'Ada', stream: camera }]);
+  assert.equal(a.room.tiles.tileOf(null), drawn[0], 'the registry holds the view’s tiles');
+  const arrived = next(a.room, 'arrived');
+  a.peer.openAs('v-a');
+  await a.joining;
+
+  const b = client(t, { roomId: 'r-view', name: 'Bob' });
+  const sharedSeen = new Promise((resolve) => b.room.on('media', (from, media) => media.screen && resolve([from, media])));
+  const bobNamed = next(a.room, 'name');
+  const bobMedia = next(a.room, 'media');
+  b.peer.openAs('v-b');
+  await b.joining;
+  assert.deepEqual(await arrived, ['v-b']);
+  assert.deepEqual(await bobNamed, ['v-b', 'Bob']);
+  assert.deepEqual(await bobMedia, ['v-b', { mic: false, camera: false, screen: false }]);
+  const bobTile = a.room.tiles.tileOf('v-b');
+  assert.equal(bobTile.name, 'Bob');
+  assert.deepEqual(bobTile.media, { mic: false, camera: false, screen: false });
+  assert.ok(a.events.some(([e, id]) => e === 'name' && id === 'v-b'), 'events as without a view');
+
+  // The call's stream: drawn, and an event.
+  const [call] = a.peer.calls;
+  const remote = new FakeStream('b-cam');
+  call.fire('stream', remote);
+  assert.equal(bobTile.stream, remote);
+  assert.deepEqual(a.events.filter(([e]) => e === 'stream'), [['stream', 'v-b', remote]]);
+
+  // The page shares a screen: mediaState says so in the announcement.
+  sharing.on = true;
+  a.room.announce();
+  assert.deepEqual(await sharedSeen, ['v-a', { mic: true, camera: false, screen: true }]);
+
+  // A new microphone in the same stream: swapped on the call, and our tile shows the stream again.
+  const replaced = [];
+  const audio = { receiver: { track: { kind: 'audio' } }, currentDirection: 'sendrecv', sender: { replaceTrack: async (track) => replaced.push(track) } };
+  call.peerConnection.getTransceivers = () => [audio];
+  const shownBefore = drawn[0].shown;
+  const mic = { kind: 'audio', label: 'new mic' };
+  a.room.setStream(camera, { kind: 'audio', track: mic });
+  assert.deepEqual(replaced, [mic]);
+  assert.equal(drawn[0].shown, shownBefore + 2, 'our tile is given no stream, then the stream');
+  assert.equal(drawn[0].stream, camera);
+  a.room.setName('Ada L');
+  assert.equal(drawn[0].name, 'Ada L');
+
+  const departed = next(a.room, 'departed');
+  b.room.leave();
+  assert.deepEqual(await departed, ['v-b']);
+  assert.ok(bobTile.destroyed);
+  assert.equal(a.room.tiles.tileOf('v-b'), undefined);
+});
+
+test('the raw websocket: an error frame that answers nothing, once in the room, is a warning, not a refusal', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await onceEvent(wss, 'listening');
+  t.after(() => wss.close());
+  wss.on('connection', (ws) => {
+    ws.on('message', (text) => {
+      const frame = JSON.parse(String(text));
+      if (frame.type !== 'join') return;
+      ws.send(JSON.stringify({ type: 'joined', room: frame.room, users: [], id: frame.id }));
+      // The answer to a request the client already gave up on (its timeout passed).
+      ws.send(JSON.stringify({ type: 'error', code: 'rate-limited', message: 'slow down', id: 999 }));
+    });
+  });
+  const a = client(t, { url: `http://127.0.0.1:${wss.address().port}`, transport: 'websocket', WebSocket });
+  const warned = next(a.room, 'warning');
+  a.peer.openAs('late-a');
+  assert.deepEqual(await a.joining, { ok: true, users: [] });
+  assert.deepEqual(await warned, ['late answer: rate-limited']);
+  assert.equal(a.room.state, 'joined');
+});

@@ -25,6 +25,55 @@ export interface Link {
   failures: number;
 }
 
+/** What the `state` message says of a participant's microphone, camera and screen share. */
+export interface MediaState {
+  mic: boolean;
+  camera: boolean;
+  screen: boolean;
+}
+
+/**
+ * Draws the tiles: one per participant (`peerId` null: ourselves), created
+ * when the server says the peer is here, destroyed when it leaves. Given as
+ * the `view` option, the client calls it as well as emitting its events; the
+ * room page's DOM tiles are one (src/lib/tile-view.js).
+ */
+export interface TileView<Tile extends object = object> {
+  create(peerId: string | null, options: { local: boolean }): Tile;
+  /** the stream to show; null: none (yet, or any more) */
+  showStream(tile: Tile, stream: MediaStream | null): void;
+  /** the participant's display name (a placeholder until it is known; ours as given) */
+  setName(tile: Tile, name: string): void;
+  destroy(tile: Tile): void;
+  /** connected, but the peer sends no media (a viewer) */
+  setState?(tile: Tile, state: 'off'): void;
+  /** what the peer says of its microphone, camera and screen */
+  setMedia?(tile: Tile, media: MediaState): void;
+  /** how our call with the peer is doing */
+  setLink?(tile: Tile, link: Link): void;
+}
+
+/** The call of one peer, as PeerJS gives it (low level: for tests and debugging). */
+export interface PeerCall {
+  readonly peer: string;
+  readonly peerConnection?: RTCPeerConnection;
+}
+
+/** The client's tiles, one per participant with its current call (low level: for tests, debugging and page modules). */
+export interface TileRegistry<Tile extends object = object> {
+  /** ids of the others that have a tile */
+  peers(): string[];
+  has(peerId: string): boolean;
+  /** the view's tile of `peerId` (null: ours) */
+  tileOf(peerId: string | null): Tile | undefined;
+  /** the call shown for `peerId` */
+  callOf(peerId: string): PeerCall | undefined;
+  /** display names heard so far, by user id */
+  readonly names: ReadonlyMap<string, string>;
+  /** participants shown, ourselves included */
+  readonly size: number;
+}
+
 export interface IceServer {
   urls: string | string[];
   username?: string;
@@ -58,6 +107,10 @@ export interface RoomClientOptions {
   iceTtl?: number | null;
   /** Ignored: the room page's cap, accepted so that its configuration passes as options. */
   maxRoomSize?: number | null;
+  /** Draws the tiles as well as the events (e.g. `<video>` elements); default: events only. */
+  view?: TileView<any>;
+  /** What our `state` message says of our microphone, camera and screen; default: the stream's enabled tracks, no screen. */
+  mediaState?: () => MediaState;
   /** What we send in calls; null or absent: a viewer, who still receives everyone. */
   stream?: MediaStream | null;
   /** Our display name, sent to the others in the `state` message (as the room page does) and in our calls' metadata. */
@@ -90,6 +143,18 @@ export interface RoomEvents {
   retry: [error: RoomError, delay: number];
   /** the signaling connection failed (e.g. `unauthorized: …`) */
   'connect-error': [message: string];
+  /** the signaling connection is up (again) */
+  connect: [];
+  /** the signaling connection dropped (Socket.IO's reason); the client reconnects and joins again */
+  disconnect: [reason: string];
+  /** the PeerJS server has us (again) under `userId` */
+  'peer-open': [userId: string];
+  /** the PeerJS server connection dropped; the client reconnects */
+  'peer-lost': [];
+  /** the server says `userId` came in after us (each time it says so; members found at a join are not arrivals) */
+  arrived: [userId: string];
+  /** the server says `userId` went (each time it says so) */
+  departed: [userId: string];
   'user-joined': [userId: string];
   'user-left': [userId: string];
   /** the others in the room, after any change */
@@ -104,6 +169,10 @@ export interface RoomEvents {
   link: [peerId: string, link: Link];
   /** a peer's display name (from its `state` message or its call), once per change */
   name: [peerId: string, name: string];
+  /** a peer's microphone, camera and screen, from each of its `state` messages */
+  media: [peerId: string, media: MediaState];
+  /** a tile was created or destroyed (the `view` option's, too) */
+  tiles: [];
   /** something worth a console line; nothing to act on */
   warning: [message: string];
 }
@@ -120,11 +189,24 @@ export declare class RoomClient {
   readonly socket: unknown;
   /** Low level, for tests and debugging: the current PeerJS peer once joining. */
   readonly peer: unknown;
+  /** Low level: the tiles and their calls, from construction on. */
+  readonly tiles: TileRegistry<any>;
+  /** The ICE servers the calls use now (fresh ones once `iceServersPath` answered). */
+  readonly iceServers: IceServer[];
+  /** Fetches the ICE servers again now (with `iceServersPath`); never rejects. */
+  refreshIceServers(): Promise<void>;
   /** Connects and joins; resolves with the first answer, never rejects. @throws TypeError without PeerJS or (for `socketio`) Socket.IO */
   join(): Promise<JoinResult>;
   /** Sends `data` (JSON) to the others in the room; never rejects. */
   send(data: unknown): Promise<SendResult>;
-  setStream(stream: MediaStream | null): void;
+  /**
+   * Sends `stream` from now on: later calls carry it, and every call sends
+   * `send.track` as its `send.kind` track (swapped in place, or the call placed
+   * again; null: none of that kind); without `send`, the stream's video track if any.
+   */
+  setStream(stream: MediaStream | null, send?: { kind: 'audio' | 'video'; track: MediaStreamTrack | null }): void;
+  /** Tells the others our name and media state again (after muting, say); the client also does it by itself. */
+  announce(): void;
   /** Sends our new display name to the others now; later calls carry it too. */
   setName(name: string): void;
   leave(): void;

@@ -5,11 +5,13 @@
 // connected) and joins again after reconnects; Connectivity follows who is in
 // the room and retries failed calls; Calls places and answers the PeerJS
 // calls; a TileRegistry keeps exactly one call (and stream) per peer, and its
-// "view" here turns each change into an event instead of a <video>.
+// "view" turns each change into an event (and, given a `view` option, draws
+// it too: the room page's tiles).
 // Names travel as on the room page: in the `state` application message (sent
 // after each join, to each newcomer, on setName and setStream) and in the
 // metadata of the calls we place; so RoomClients and room pages in one room
-// see each other's names.
+// see each other's names. The room page (src/room.js) is built on this
+// class: what it adds is the DOM.
 import { readData, stateData } from '../lib/app-messages.js';
 import { Calls } from '../lib/calls.js';
 import { Connectivity } from '../lib/connectivity.js';
@@ -21,7 +23,7 @@ import { TileRegistry } from '../lib/tiles.js';
 import { Emitter } from './emitter.js';
 import { openSocket, peerJsOptions, resolveOptions } from './options.js';
 import { PeerSession } from './peer-session.js';
-import { eventView } from './event-view.js';
+import { eventView, withEvents } from './event-view.js';
 
 export class RoomClient extends Emitter {
   /** @param {import('./core.js').RoomClientOptions} options */
@@ -44,6 +46,13 @@ export class RoomClient extends Emitter {
     this.memberSet = new Set();
     this.joining = null;
     this.socket = null;
+    this.describeMedia = options.mediaState ?? null;
+    // The tiles exist before joining: a page shows its own at once.
+    const events = eventView(this, (peerId) => this.tiles.names.has(peerId));
+    this.tiles = new TileRegistry(options.view ? withEvents(options.view, events) : events, {
+      onChange: () => this.emit('tiles'),
+    });
+    this.tiles.setLocal(this.stream, this.name);
   }
 
   /** Ids of the others in the room, as the server last said. */
@@ -81,7 +90,6 @@ export class RoomClient extends Emitter {
   start() {
     const log = (message) => this.emit('warning', message);
     this.setState('connecting');
-    this.tiles = new TileRegistry(eventView(this, (peerId) => this.tiles.names.has(peerId)));
     this.connectivity = new Connectivity({
       selfId: () => this.peers?.id ?? null,
       recall: (peerId) => this.calls.call(peerId),
@@ -122,8 +130,15 @@ export class RoomClient extends Emitter {
       Peer: this.libs.Peer,
       peerOptions,
       calls: this.calls,
-      onOpen: (id, { sameId }) => (sameId ? this.membership.refresh() : this.membership.setPeerId(id)),
-      onLost: () => this.setState('reconnecting'),
+      onOpen: (id, { sameId }) => {
+        this.emit('peer-open', id);
+        if (sameId) this.membership.refresh(); // the server has us: ask who is there
+        else this.membership.setPeerId(id); // a new id: join (again) under it
+      },
+      onLost: () => {
+        this.setState('reconnecting');
+        this.emit('peer-lost');
+      },
       onUnavailable: (peerId) => this.calls.unavailable(peerId),
       log,
     });
@@ -153,8 +168,19 @@ export class RoomClient extends Emitter {
     return this.peers?.current ?? null;
   }
 
+  /** The ICE servers calls use now (fetched ones once `iceServersPath` answered). */
+  get iceServers() {
+    return this.ice?.servers ?? this.resolved.config.iceServers;
+  }
+
+  /** Fetches the ICE servers again now (with `iceServersPath`; else resolves at once). */
+  async refreshIceServers() {
+    if (this.ice && this.resolved.config.iceServersPath) await this.ice.refresh();
+  }
+
   listen() {
     const { socket } = this;
+    socket.on('connect', () => this.emit('connect'));
     socket.on('connect_error', (err) => {
       const message = err?.message ?? String(err);
       this.emit('connect-error', message);
@@ -163,15 +189,23 @@ export class RoomClient extends Emitter {
       if (socket.active === false) this.refused({ code: /^([a-z-]+):/.exec(message)?.[1] ?? 'connect-refused', message });
     });
     // The raw websocket's host refusal: one error frame, then a close (PROTOCOL.md
-    // §1). Every request of ours carries an ack, so an `error` event is that.
-    socket.on('error', (error) => error?.code && this.refused({ code: error.code, message: error.message ?? error.code }));
+    // §1). Every request of ours carries an ack, so an `error` event is that
+    // while (re)connecting; once in the room it is an answer that came after
+    // its request timed out (a flood's `rate-limited`), not a reason to leave.
+    socket.on('error', (error) => {
+      if (!error?.code) return;
+      if (this.state === 'joined') this.emit('warning', `late answer: ${error.code}`);
+      else this.refused({ code: error.code, message: error.message ?? error.code });
+    });
     socket.on('disconnect', (reason) => {
       if (this.state === 'left' || this.state === 'refused') return;
       this.setState('reconnecting');
+      this.emit('disconnect', reason);
       // Socket.IO does not reconnect by itself after a server-side disconnect.
       if (reason === 'io server disconnect') this.env.setTimeout(() => this.state === 'reconnecting' && socket.connect(), 1000);
     });
     socket.on('user-connected', (userId) => {
+      this.emit('arrived', userId); // before the calls: a page's announcement waits for the name they bring
       this.connectivity.expect(userId);
       this.calls.call(userId); // members already here call the newcomer
       this.announce(); // the newcomer learns our name (the others hear it again; harmless)
@@ -182,6 +216,7 @@ export class RoomClient extends Emitter {
       }
     });
     socket.on('user-disconnected', (userId) => {
+      this.emit('departed', userId);
       this.calls.hangUp(userId);
       if (this.memberSet.delete(userId)) {
         this.emit('user-left', userId);
@@ -190,17 +225,24 @@ export class RoomClient extends Emitter {
     });
     this.messenger.onMessage((from, data) => {
       const message = readData(data);
-      // `state` is this client's own protocol, not the page's: it gives names.
+      // `state` is this client's own protocol, not the page's: names and media.
       if (message?.kind !== 'state') return this.emit('message', from, data);
-      if (from === null || !message.name) return;
-      this.tiles.setName(from, message.name); // a `name` event now, or once the peer has a call
+      if (from === null) return;
+      if (message.name) this.tiles.setName(from, message.name); // a `name` event now, or once the peer has a call
+      this.tiles.setMedia(from, message); // the view's indicators
+      this.emit('media', from, { mic: message.mic, camera: message.camera, screen: message.screen === true });
     });
   }
 
-  /** Tells the others our name and whether our microphone and camera are on (room pages show it). */
+  /**
+   * Tells the others our name and whether our microphone, camera and screen
+   * are on (room pages show it). The client does it after each join, to each
+   * newcomer, and on setName and setStream; a page calls it after muting.
+   */
   announce() {
     if (!this.messenger) return;
-    const state = stateData({ ...mediaState(this.stream), screen: false, name: this.name });
+    const media = this.describeMedia ? this.describeMedia() : { ...mediaState(this.stream), screen: false };
+    const state = stateData({ ...media, name: this.name });
     this.messenger.send(state).then((reply) => {
       // Not in the room (yet, or any more): the next join announces it anyway.
       if (!reply.ok && reply.error.code !== 'not-joined') this.emit('warning', `announcing our state: ${reply.error.code}`);
@@ -236,19 +278,34 @@ export class RoomClient extends Emitter {
   }
 
   /**
-   * Sends `stream` from now on: its video track replaces the one in every
-   * call, and later calls carry it. Null makes us a viewer for later calls.
+   * Sends `stream` from now on: later calls carry it, and on every call
+   * `send.track` goes out as the track of `send.kind` (swapped in place, or
+   * the call placed again where it did not send that kind; a null track
+   * sends none). Without `send`: the stream's video track, if any. Null
+   * makes us a viewer for later calls. The same stream again (a track
+   * changed inside it) restarts the local tile's video.
+   * @param {object|null} stream
+   * @param {{kind: 'audio'|'video', track: object|null}} [send]
    */
-  setStream(stream) {
+  setStream(stream, send) {
+    const same = (stream ?? null) === this.stream;
     this.stream = stream ?? null;
-    const video = stream?.getVideoTracks?.()[0];
-    if (video && this.calls) this.calls.sendVideo(video);
+    if (this.calls) {
+      if (send) this.calls.sendTrack(send.kind, send.track);
+      else {
+        const video = stream?.getVideoTracks?.()[0];
+        if (video) this.calls.sendVideo(video);
+      }
+    }
+    if (same) this.tiles.setLocal(null, this.name); // a view shows the new track only from a new srcObject
+    this.tiles.setLocal(this.stream, this.name);
     this.announce(); // our microphone and camera may have changed
   }
 
   /** Our display name: sent to the others now, and in the metadata of the calls we place from now on. */
   setName(name) {
     this.name = name;
+    this.tiles.setLocal(this.stream, name);
     this.announce();
   }
 
