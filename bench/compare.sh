@@ -16,9 +16,7 @@ if (($(ulimit -n) < hold + 200)); then
   echo "open-file limit $(ulimit -n): holding $hold Socket.IO connections instead of 19000" >&2
 fi
 
-# The load generator announces made-up user ids and goes as fast as it can;
-# the Node original has no limits either.
-LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
+source bench/lib.sh
 cargo build --release --locked -q -p lingua-connect -p lingua-connect-warp -p loadgen
 (cd bench/node-original && npm ci --no-audit --no-fund --silent)
 
@@ -41,7 +39,7 @@ run() {
   local server=$1 label=$2 scenario=$3; shift 3
   taskset -c 0 ${start[$server]} >"$out/$server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$out/$server.log" && break; sleep 0.1; done
+  wait_listening "$out/$server.log" || true # loadgen then reports the server as down
   local url="http://127.0.0.1:${port[$server]}" transport=()
   case "$scenario" in
     peer-hold | relay) url="ws://127.0.0.1:${port[$server]}/peerjs/peerjs" ;;

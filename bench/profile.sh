@@ -20,7 +20,7 @@ scenario=${2:?usage: bench/profile.sh axum|warp SCENARIO [OUT_DIR]}
 out=${3:-target/profile/$server-$scenario${SERVER_CPUS:+-cpus$SERVER_CPUS}}
 mkdir -p "$out"
 
-LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
+source bench/lib.sh
 # A release build with frame pointers and line tables, apart from target/release
 # so the benchmarks' binaries stay as they are.
 export CARGO_TARGET_DIR=target/prof CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
@@ -46,7 +46,7 @@ esac
 taskset -c "${SERVER_CPUS:-0}" perf record -q -F 4000 -g -o "$out/perf.data" -- "$bin/$app" --addr "127.0.0.1:$port" $LOAD_FLAGS >"$out/server.log" 2>&1 &
 perf_pid=$!
 trap 'kill "$perf_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$out/server.log" && break; sleep 0.1; done
+wait_listening "$out/server.log"
 server_pid=$(pgrep -n -f "^$bin/$app --addr 127.0.0.1:$port")
 # Counts of the system calls and context switches the server made meanwhile.
 perf stat -x, -o "$out/stat.csv" -p "$server_pid" \

@@ -1,12 +1,13 @@
 // The media scenarios of the end-to-end test: screen share (from a page with
 // a camera and from a viewer without one), pin, one peer connection per pair
-// with names over the signaling channel, and a room of twelve in a usable
-// layout with the active speaker highlighted. room.e2e.mjs runs them and
+// with names over the signaling channel, and a room at the cap (or of
+// twelve) in a usable layout with the active speaker highlighted. room.e2e.mjs runs them and
 // passes in its helpers. (Mic and camera toggles as the others see them are
 // the indicator scenario of messages.mjs.)
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { movingBar } from '../tools/y4m.mjs';
 import { passPrejoin } from './prejoin.mjs';
 
 let h; // room.e2e.mjs's helpers, see mediaScenarios
@@ -35,17 +36,30 @@ function countPeerConnections() {
   window.__openPeerConnections = () => all.filter((pc) => pc.signalingState !== 'closed').length;
 }
 
-async function open(browser, label, room, options) {
+async function open(browser, label, room, options, before) {
   const page = await h.openPage(browser, label, options);
   await page.context().addInitScript(countPeerConnections);
   await page.goto(room);
-  await joined(page, label);
+  await joined(page, label, before);
   return page;
 }
 
-// Like room.e2e.mjs's waitJoined, with more time: in a room of twelve on a
-// small machine, a page may take a while to get its turn.
-async function joined(page, label) {
+// Like room.e2e.mjs's waitJoined, with more time: in a full room on a small
+// machine, a page may take a while to get its turn. `before` is set on the
+// pre-join screen, before the page adds its calls to the machine's load: a
+// `name`, and `micOff` (the page joins without a microphone).
+async function joined(page, label, before = {}) {
+  if (before.name) await page.getByTestId('prejoin-name').fill(before.name, { timeout: 60000 });
+  if (before.micOff) {
+    const mic = page.getByTestId('prejoin-mic');
+    const pressed = (value) => async () => {
+      const now = await mic.getAttribute('aria-pressed');
+      return now === value ? h.ok(true) : { ok: false, why: `aria-pressed=${now}` };
+    };
+    await h.waitFor(`${label}'s pre-join microphone is on`, pressed('true'), 60000);
+    await mic.click({ timeout: 60000 });
+    await h.waitFor(`${label}'s pre-join microphone is off`, pressed('false'), 60000);
+  }
   await passPrejoin(page, h, 60000);
   await h.waitFor(`${label} joins the room`, async () => {
     const done = await page.evaluate(() => window.linguaRoom?.joined === true);
@@ -191,59 +205,75 @@ async function share(state) {
   delete state.media;
 }
 
-// Twelve pages in one room, in a browser of their own with a small fake
-// camera (160x90, 10 frames a second) so that the 132 video streams fit on
-// a small test machine.
-async function largeRoom(state) {
+// `size` pages in one room (the app's cap, or twelve), in a browser of their
+// own with a small fake camera (160x90, 10 frames a second) so that the
+// size x (size - 1) video streams fit on a small test machine. `base` is the
+// server to use (a server started with a larger cap for twelve).
+async function largeRoom(state, { size, base = state.base, refuseNext = false }) {
   const video = join(tmpdir(), `lingua-e2e-${process.pid}.y4m`);
-  writeFileSync(video, smallVideo(160, 90, 10));
+  writeFileSync(video, movingBar(160, 90, 10));
   const browser = await h.launch([`--use-file-for-fake-video-capture=${video}`]);
-  const labels = Array.from({ length: 12 }, (_, i) => `L${i + 1}`);
+  const labels = Array.from({ length: size }, (_, i) => `L${i + 1}`);
   const pages = {};
   try {
     const first = await h.openPage(browser, labels[0]);
     await first.context().addInitScript(countPeerConnections);
-    await first.goto(`${state.base}/`);
-    await joined(first, labels[0]);
+    await first.goto(`${base}/`);
+    // Distinct names. Only the page in the middle speaks: the others join
+    // without a microphone (on a small machine, size x (size - 1) audio
+    // streams cost more than the small videos).
+    const talker = labels[Math.floor(size / 2)];
+    const before = (label) => ({ name: `Person ${label}`, micOff: label !== talker });
+    await joined(first, labels[0], before(labels[0]));
     pages[labels[0]] = first;
-    for (const label of labels.slice(1)) pages[label] = await open(browser, label, first.url());
-    for (const label of labels) {
-      await pages[label].locator('#name-input').fill(`Person ${label}`); // distinct names
-      await pages[label].locator('#name-input').press('Enter');
-    }
-    for (const label of labels) await h.expectPlaying(pages[label], 12, label, 90000);
-    for (const label of labels) await expectPeerConnections(pages[label], label, 11);
+    for (const label of labels.slice(1)) pages[label] = await open(browser, label, first.url(), undefined, before(label));
+    // Clicks wait for a busy renderer: size pages share the machine's cores.
+    for (const page of Object.values(pages)) page.setDefaultTimeout(90000);
+    for (const label of labels) await h.expectPlaying(pages[label], size, label, 90000);
+    for (const label of labels) await expectPeerConnections(pages[label], label, size - 1);
     await h.expectNames(pages, labels);
 
     // Every tile visible, inside the grid, not overlapping, not a strip.
     for (const label of labels) {
       const boxes = await tileBoxes(pages[label]);
-      h.check(boxes.tiles.length === 12, `${label}: ${boxes.tiles.length} tiles`);
+      h.check(boxes.tiles.length === size, `${label}: ${boxes.tiles.length} tiles`);
       for (const [i, box] of boxes.tiles.entries()) {
         h.check(box.width >= 200 && box.height >= 100, `${label}: tile ${i} is ${box.width}x${box.height}`);
         h.check(inside(box, boxes.grid), `${label}: tile ${i} is outside the grid: ${JSON.stringify(box)} in ${JSON.stringify(boxes.grid)}`);
         for (const other of boxes.tiles.slice(i + 1)) h.check(!overlap(box, other), `${label}: tiles overlap`);
       }
     }
-    await first.screenshot({ path: join(h.artifacts, 'room-12.png') });
+    await first.screenshot({ path: join(h.artifacts, `room-${size}.png`) });
 
-    // Only L7 speaks: the others highlight its tile.
-    for (const label of labels) if (label !== 'L7') await pages[label].getByTestId('toggle-mic').click();
-    const speaker = await h.peerId(pages.L7);
-    for (const label of ['L1', 'L12']) {
-      await h.waitFor(`${label} highlights L7 as the active speaker`, async () =>
+    // Only the talker's microphone is on: the others highlight its tile.
+    const speaker = await h.peerId(pages[talker]);
+    for (const label of [labels[0], labels.at(-1)]) {
+      await h.waitFor(`${label} highlights ${talker} as the active speaker`, async () =>
         h.ok(await tileOf(pages[label], speaker).evaluate((t) => t.classList.contains('speaking'))), 20000);
     }
 
     // A small window: the grid scrolls by rows of readable tiles, and the
     // active speaker is on the first screenful.
-    await first.setViewportSize({ width: 640, height: 420 });
+    await first.setViewportSize({ width: 480, height: 360 });
     await h.waitFor('L1 switches to a scrolling grid', async () => h.ok((await first.locator('#video-grid').getAttribute('data-scroll')) === 'on'));
     const small = await tileBoxes(first);
     for (const [i, box] of small.tiles.entries()) h.check(box.width >= 180 && box.height >= 90, `L1 (small window): tile ${i} is ${box.width}x${box.height}`);
     const speakerBox = await tileOf(first, speaker).boundingBox();
     h.check(inside(speakerBox, small.grid), `L1 (small window): the speaker is not on the first screenful: ${JSON.stringify(speakerBox)} in ${JSON.stringify(small.grid)}`);
-    await first.screenshot({ path: join(h.artifacts, 'room-12-small.png') });
+    await first.screenshot({ path: join(h.artifacts, `room-${size}-small.png`) });
+
+    if (refuseNext) {
+      // The room is at the cap: one more visitor learns it before joining.
+      const next = await h.openPage(browser, 'next');
+      pages.next = next;
+      await next.goto(first.url());
+      await h.waitFor('the next visitor is told the room is full', async () => {
+        const stateAttr = await next.locator('body').getAttribute('data-state');
+        return stateAttr === 'full' ? h.ok(true) : { ok: false, why: `data-state=${stateAttr}` };
+      });
+      const count = await first.locator('#participant-count').textContent();
+      h.check(count.includes(String(size)), `L1 counts "${count}" after the refused visitor`);
+    }
   } finally {
     for (const [label, page] of Object.entries(pages)) await h.closePage(label, page).catch(() => {});
     await browser.close().catch(() => {});
@@ -262,17 +292,3 @@ function tileBoxes(page) {
 
 const inside = (a, b) => a.x >= b.x - 1 && a.y >= b.y - 1 && a.x + a.width <= b.x + b.width + 1 && a.y + a.height <= b.y + b.height + 1;
 const overlap = (a, b) => a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
-
-/** A Y4M clip for Chromium's fake camera: a bright bar moving over grey, one second long. */
-function smallVideo(width, height, fps) {
-  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
-  const frames = [];
-  for (let f = 0; f < fps; f += 1) {
-    const y = Buffer.alloc(width * height, 90);
-    const bar = Math.floor((f / fps) * width);
-    for (let row = 0; row < height; row += 1) y.fill(230, row * width + bar, row * width + Math.min(width, bar + 16));
-    const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
-    frames.push(Buffer.from('FRAME\n'), y, chroma);
-  }
-  return Buffer.concat([header, ...frames]);
-}

@@ -11,8 +11,10 @@
 //   --server <cmd>     the server command (else $LINGUA_SERVER_CMD)
 //   --no-room-full     skip the scenario that starts a second server with
 //                      `--max-room-size 2` appended to the command
-//   --large-room       also run the room of twelve pages (media.mjs): about
-//                      two busy cores for a few minutes
+//   --large-room       also run a room of twelve pages (media.mjs), on a server
+//                      with `--max-room-size 12` appended: about two busy
+//                      cores for a few minutes (the default run fills a room
+//                      to the server's own cap, at most twelve)
 //   --chromium <path>  default /usr/bin/chromium
 //   --turnserver <path>  coturn's turnserver for the TURN scenarios (default:
 //                      `turnserver` on the PATH; ./scripts/test.sh installs it)
@@ -112,8 +114,14 @@ async function main() {
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
     const media = mediaScenarios({ artifacts, openPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need, sleep, launch: (extra) => chromium.launch({ executablePath: args.chromium, headless: true, args: [...CHROMIUM_ARGS, ...extra] }) });
     await scenario('screen share from a camera and from a viewer: pinned and whole for the others, unmirrored for the sharer; stop, browser stop, pin, leave; one peer connection per pair, names over signaling', () => media.share(state));
-    if (args['large-room']) {
-      await scenario('twelve pages: every tile playing and readable, one peer connection per pair, the active speaker highlighted and on the first screenful', () => media.largeRoom(state));
+    // Rooms up to the cap: as many pages as the server's default cap (at
+    // most twelve), then one more, refused. --large-room adds twelve.
+    const cap = await roomCapacity(base);
+    const full = Math.min(cap, 12);
+    await scenario(`a full room (the server's cap, ${full} pages${full < cap ? ` of ${cap}` : ''}): every tile playing and readable, one peer connection per pair, the active speaker highlighted and on the first screenful, the next visitor told the room is full`, () => media.largeRoom(state, { size: full, refuseNext: full === cap }));
+    if (args['large-room'] && full < 12) {
+      await scenario('twelve pages (a server with --max-room-size 12): every tile playing and readable, one peer connection per pair, the active speaker highlighted and on the first screenful', async () =>
+        media.largeRoom(state, { size: 12, base: await startServer(`${serverCmd} --max-room-size 12`) }));
     }
     await scenario('a page written for the Node original joins on the default flags (its PeerJS id is proven by the client cookie)', () => originalPageScenario({ openPage, closePage, waitFor, ok })(state));
     const turn = turnScenarios({
@@ -308,6 +316,14 @@ async function markup(state) {
   }
   check(dialogs === 0, `${dialogs} alert dialogs opened`);
   await closePage('X', page);
+}
+
+/** The most participants a room of the server holds, from its room-info endpoint. */
+async function roomCapacity(base) {
+  const answer = await fetch(`${base}/room-info/${crypto.randomUUID()}`);
+  const info = await answer.json();
+  if (!answer.ok || !Number.isInteger(info.capacity)) throw new Error(`room-info answered ${answer.status} ${JSON.stringify(info)}`);
+  return info.capacity;
 }
 
 async function roomFull(browser) {
