@@ -18,6 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium.mjs';
 
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const { values: args } = parseArgs({
@@ -27,14 +28,6 @@ if (!args.server) {
   console.error('usage: node e2e/embed.e2e.mjs --server "<command>"');
   process.exit(2);
 }
-const CHROMIUM_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--allow-loopback-in-peer-connection',
-  '--no-sandbox',
-  '--disable-gpu',
-];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const servers = [];

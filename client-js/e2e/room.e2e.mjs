@@ -40,6 +40,7 @@ import { clusterScenario } from './cluster.mjs';
 import { passPrejoin, prejoinScenarios } from './prejoin.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
 import { a11yScenarios } from './a11y.mjs';
+import { CHROMIUM_ARGS } from './chromium.mjs';
 import { phoneScenarios } from './phone.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,24 +61,6 @@ if (!serverCmd) {
   console.error('usage: npm run e2e -- --server "<command>"   (or set LINGUA_SERVER_CMD)');
   process.exit(2);
 }
-
-const CHROMIUM_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  // WebRTC between pages of one machine, without internet:
-  // (LocalNetworkAccessChecks: the page written for the Node original is
-  // handed to the browser by playwright, which leaves it no address space.)
-  '--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks',
-  '--allow-loopback-in-peer-connection',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // No --user-data-dir: playwright-core refuses it in launch() and always
-  // starts Chromium with a fresh temporary profile of its own.
-];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -37,6 +37,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../e2e/chromium.mjs';
 import { movingBar } from './y4m.mjs';
 
 const { values: args } = parseArgs({
@@ -53,20 +54,11 @@ if (!args.server) {
   console.error('usage: node tools/room-cpu.mjs --server "<command printing listening on http://…>"');
   process.exit(2);
 }
-const FLAGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--allow-loopback-in-peer-connection',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = Number(args.seconds);
 const scratch = mkdtempSync(join(tmpdir(), 'room-cpu-'));
 const pin = parsePin(args.pin);
-const othersFlags = [...FLAGS, ...othersVideoFlags(args['others-video'])];
+const othersFlags = [...CHROMIUM_ARGS, ...othersVideoFlags(args['others-video'])];
 const measuredExe = pinned(args.chromium, pin?.measured, 'measured');
 const othersExe = pinned(args.chromium, pin?.others, 'others');
 
@@ -119,7 +111,7 @@ function pinned(exe, cpuList, name) {
 }
 
 async function measure(base, size) {
-  const measured = await chromium.launch({ executablePath: measuredExe, headless: true, args: FLAGS });
+  const measured = await chromium.launch({ executablePath: measuredExe, headless: true, args: CHROMIUM_ARGS });
   const others = await chromium.launch({ executablePath: othersExe, headless: true, args: othersFlags });
   try {
     const page = await newPage(measured, { width: 1280, height: 720 });
