@@ -197,6 +197,34 @@ test('a server that stops answering pings is dropped and reconnected', async (t)
   await once(c, 'connect');
 });
 
+test('a page whose thread stalls past the ping deadline keeps a server that answered', async (t) => {
+  const accepted = nextSocket();
+  const c = client({ pingInterval: 20, pingTimeout: 100 });
+  t.after(() => c.disconnect());
+  await once(c, 'connect');
+  await accepted;
+  // Block the thread right after the first ping goes out, for three ping
+  // timeouts: the (in-process) server answers only afterwards, and the
+  // overdue deadline runs before that answer is read.
+  const emit = c.emit.bind(c);
+  let stalled = false;
+  c.emit = (event, ...args) => {
+    const out = emit(event, ...args);
+    if (event === 'ping' && !stalled) {
+      stalled = true;
+      const until = Date.now() + 300;
+      while (Date.now() < until); // busy: no timer, no socket read
+    }
+    return out;
+  };
+  const drops = [];
+  c.on('disconnect', (reason) => drops.push(reason));
+  await new Promise((resolve) => setTimeout(resolve, 700)); // the stall and several pings after it
+  assert.ok(stalled, 'a ping was sent');
+  assert.deepEqual(drops, []);
+  assert.equal(c.connected, true);
+});
+
 test('unsupported-version stops reconnecting', async (t) => {
   const accepted = nextSocket();
   const c = client();

@@ -34,6 +34,7 @@ export class WsClient {
    * @param {number} [options.pingTimeout=10000] ms to wait for a pong before
    *   treating the connection as dead and reconnecting
    * @param {{setTimeout: Function, clearTimeout: Function}} [options.timers=globalThis]
+   * @param {() => number} [options.now=Date.now] the clock the ping deadline is checked against
    */
   constructor(url, options = {}) {
     this.url = url;
@@ -43,6 +44,7 @@ export class WsClient {
     this.pingInterval = options.pingInterval ?? 20000;
     this.pingTimeout = options.pingTimeout ?? 10000;
     this.timers = options.timers ?? globalThis;
+    this.now = options.now ?? (() => Date.now());
     this.listeners = new Map();
     this.pending = new Map(); // request id -> reply handler
     this.nextId = 1;
@@ -198,12 +200,27 @@ export class WsClient {
     }, delay);
   }
 
-  /** Application ping: a connection that stopped answering is dropped and retried. */
+  /**
+   * Application ping: a connection that stopped answering is dropped and
+   * retried. A deadline that fires more than `pingTimeout` late means this
+   * page's thread was stalled (an overloaded machine, a tab the system
+   * suspended), not that the server went quiet: the pong may be queued behind
+   * the timer. That ping gets one more `pingTimeout` before the drop.
+   */
   schedulePing() {
     if (!this.pingInterval) return;
     const ws = this.ws;
     this.pingTimer = this.timers.setTimeout(() => {
-      const deadline = this.timers.setTimeout(() => this.closed(ws, 'ping timeout'), this.pingTimeout);
+      let deadline;
+      const wait = (graceLeft) => {
+        const due = this.now() + this.pingTimeout;
+        deadline = this.timers.setTimeout(() => {
+          const stalled = this.now() - due > this.pingTimeout;
+          if (stalled && graceLeft) wait(false);
+          else this.closed(ws, 'ping timeout');
+        }, this.pingTimeout);
+      };
+      wait(true);
       this.emit('ping', () => {
         this.timers.clearTimeout(deadline);
         if (ws === this.ws) this.schedulePing();
