@@ -256,8 +256,12 @@ test('calls from a replaced Peer are refused', () => {
   assert.equal(view.live().length, 0);
 });
 
-/** A video transceiver as calls.js looks at it: its direction and its sender's track. */
-function withVideo(call, currentDirection) {
+/**
+ * A video transceiver as calls.js looks at it: its directions (negotiated,
+ * and the one set up, which is all there is while the call connects) and its
+ * sender's track.
+ */
+function withVideo(call, currentDirection, direction = currentDirection ?? 'sendrecv') {
   const sender = {
     track: null,
     replaceTrack(track) {
@@ -266,8 +270,8 @@ function withVideo(call, currentDirection) {
     },
   };
   call.peerConnection.getTransceivers = () => [
-    { receiver: { track: { kind: 'audio' } }, currentDirection, sender: {} },
-    { receiver: { track: { kind: 'video' } }, currentDirection, sender },
+    { receiver: { track: { kind: 'audio' } }, currentDirection, direction, sender: {} },
+    { receiver: { track: { kind: 'video' } }, currentDirection, direction, sender },
   ];
   return sender;
 }
@@ -327,4 +331,53 @@ test('sendTrack for audio: swapped where the call sends audio, the video untouch
   assert.equal(bobAudio.track, mic);
   assert.equal(bobVideo.track, null, 'the video sender keeps its track');
   assert.deepEqual(peer.calls.map((c) => c.peer), ['bob', 'dan', 'dan']);
+});
+
+test('a camera switched while our call still connects is swapped in place, not placed again', () => {
+  const { peer, calls } = setup();
+  calls.call('bob'); // sent with our camera; no answer yet: nothing negotiated
+  const toBob = withVideo(peer.calls[0], null, 'sendrecv');
+  calls.call('dan'); // a call that offers to receive video only
+  withVideo(peer.calls[1], null, 'recvonly');
+  const camera = { kind: 'video', id: 'camera-2' };
+  calls.sendTrack('video', camera);
+  assert.equal(toBob.track, camera);
+  assert.deepEqual(peer.calls.map((c) => c.peer), ['bob', 'dan', 'dan'], 'only the call that sends no video is placed again');
+  assert.equal(peer.calls[0].closed, false);
+});
+
+test('a camera switched before and while we answer: the answer carries the new camera, and no call is placed', async () => {
+  let release;
+  let pending = new Promise((resolve) => {
+    release = resolve;
+  });
+  const camera = (id) => ({ kind: 'video', id });
+  let stream = { id: 'local', video: camera('camera-1') };
+  const { peer, calls } = setup({ beforeCall: () => pending });
+  calls.getStream = () => stream;
+  // PeerJS makes the answering side's connection only in answer().
+  const incoming = new FakeCall('carl', { name: 'Carl' });
+  incoming.peerConnection = undefined;
+  let toCarl = null;
+  incoming.answer = function (answered) {
+    this.answered = { stream: answered };
+    this.peerConnection = new FakePC();
+    toCarl = withVideo(this, null, 'sendrecv');
+    toCarl.track = answered.video;
+  };
+  peer.fire('call', incoming); // waits for fresh credentials
+  stream = { id: 'local', video: camera('camera-2') };
+  calls.sendTrack('video', stream.video);
+  assert.equal(peer.calls.length, 0, 'not answered yet: nothing to place again');
+  const waiting = pending;
+  pending = null;
+  release();
+  await waiting;
+  await Promise.resolve();
+  assert.equal(incoming.answered.stream.video.id, 'camera-2');
+  // Answered, still connecting: the next switch is a swap.
+  calls.sendTrack('video', camera('camera-3'));
+  assert.equal(toCarl.track.id, 'camera-3');
+  assert.equal(peer.calls.length, 0);
+  assert.equal(incoming.closed, false);
 });

@@ -112,20 +112,22 @@ export class Calls {
 
   /**
    * Sends `track` of `kind` ('audio' or 'video'; null: none of that kind) on
-   * every call. Where the call already sends that kind, the track is swapped
-   * in place (no renegotiation). Where it does not (we were a viewer, joined
-   * without that device, or go back to sending none), PeerJS cannot
-   * renegotiate, so the call is placed again with the new outgoing stream:
-   * the newest call per peer wins on both sides.
+   * every call. Where the call already sends that kind, or is set up to
+   * while it still connects, the track is swapped in place (no
+   * renegotiation). Where it does not (we were a viewer, joined without that
+   * device, or go back to sending none), PeerJS cannot renegotiate, so the
+   * call is placed again with the new outgoing stream: the newest call per
+   * peer wins on both sides. A call not answered yet has no connection: its
+   * answer takes the stream as it is then (`answer`), new track included.
    */
   sendTrack(kind, track) {
     for (const peerId of this.tiles.peers()) {
       const call = this.tiles.callOf(peerId);
       const pc = call?.peerConnection;
-      if (!pc?.getTransceivers) continue; // no call yet: the next one carries the stream
+      if (!pc?.getTransceivers) continue; // no call yet, or not answered yet: it takes the stream then
       // The transceiver of that kind, found by its receiver (the sender's track may be null).
       const transceiver = pc.getTransceivers().find((t) => t.receiver.track?.kind === kind);
-      const sending = /send/.test(transceiver?.currentDirection ?? '');
+      const sending = sends(transceiver);
       if (sending && track) transceiver.sender.replaceTrack(track).catch((err) => this.log(`replaceTrack: ${err.message}`));
       else if (sending || track) this.call(peerId);
     }
@@ -206,3 +208,15 @@ export class Calls {
     }
   }
 }
+
+/**
+ * Whether `transceiver` sends its kind: the negotiated direction once the
+ * call is connected, else the one we offer or answer with (`currentDirection`
+ * stays null until the offer/answer exchange completes, and a call being set
+ * up with a track already has a sender for it).
+ */
+function sends(transceiver) {
+  if (!transceiver) return false;
+  return /send/.test(transceiver.currentDirection ?? transceiver.direction ?? '');
+}
+
