@@ -191,16 +191,19 @@ async function expectBadge(page, label, text) {
   });
 }
 
-/** Waits until `tile` shows exactly the indicators asked for, found by their accessible names. */
-async function expectIndicators(tile, label, { mic, camera }) {
-  await h.waitFor(`${label} shows muted: ${mic}, camera off: ${camera}`, async () => {
+/**
+ * Waits until `tile` shows exactly the indicators asked for, found by their
+ * accessible names. Other scenario files pass their helpers (`waitFor`, `ok`).
+ */
+export async function expectIndicators(tile, label, { mic, camera }, helpers = h) {
+  await helpers.waitFor(`${label} shows muted: ${mic}, camera off: ${camera}`, async () => {
     if ((await tile.count()) !== 1) return { ok: false, why: `${await tile.count()} tiles` };
     const muted = await tile.getByRole('img', { name: 'Microphone muted' }).count();
     const dark = await tile.getByRole('img', { name: 'Camera off' }).count();
     const visible = (muted === 0 || (await tile.getByRole('img', { name: 'Microphone muted' }).isVisible()))
       && (dark === 0 || (await tile.getByRole('img', { name: 'Camera off' }).isVisible()));
     return muted === Number(mic) && dark === Number(camera) && visible
-      ? h.ok(true)
+      ? helpers.ok(true)
       : { ok: false, why: `muted ${muted}, camera off ${dark}, visible ${visible}` };
   });
 }

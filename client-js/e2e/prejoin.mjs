@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { expectNoViolations } from './a11y.mjs';
+import { expectIndicators } from './messages.mjs';
 
 let h; // room.e2e.mjs's helpers, see prejoinScenarios
 
@@ -28,10 +29,10 @@ export async function passPrejoin(page, { waitFor }, timeout = 20000) {
   }, timeout);
 }
 
-/** @param {object} helpers room.e2e.mjs's: openPage, closePage, waitJoined, expectPlaying, startServer, waitFor, ok, check, chromiumPath, chromiumArgs, serverCmd, artifacts */
+/** @param {object} helpers room.e2e.mjs's: openPage, closePage, waitJoined, peerId, expectPlaying, startServer, waitFor, ok, check, chromiumPath, chromiumArgs, serverCmd, artifacts */
 export function prejoinScenarios(helpers) {
   h = helpers;
-  return { countAndName, phone, fullRoom, deviceSwitch, viewerLater };
+  return { countAndName, phone, fullRoom, deviceSwitch, viewerLater, shortcuts };
 }
 
 /** Opens `room` and waits for the pre-join screen to have its answers, without joining. */
@@ -225,4 +226,93 @@ async function viewerLater(state) {
   const heard = await other.evaluate(() => document.querySelector('#video-grid .tile:not(.local) video').srcObject.getAudioTracks().length);
   h.check(heard === 1, `O receives ${heard} audio tracks from L`);
   for (const [label, page] of [['O', other], ['L', late]]) await h.closePage(label, page);
+}
+
+/** The pre-join screen as a user sees it: each toggle's state and tooltip, the preview, the meter. */
+function prejoinState(page) {
+  return page.evaluate(() => {
+    const $ = (id) => document.getElementById(id);
+    const toggle = (id) => ({ pressed: $(id).getAttribute('aria-pressed'), title: $(id).title, keys: $(id).getAttribute('aria-keyshortcuts') });
+    return {
+      camera: toggle('prejoin-camera'),
+      mic: toggle('prejoin-mic'),
+      preview: !$('prejoin-video').hidden && $('prejoin-video').videoWidth > 0,
+      cameraOffShown: !$('prejoin-no-video').hidden,
+      level: $('mic-level').value,
+    };
+  });
+}
+
+/** Waits until `page`'s pre-join screen matches `want` (mic, camera: on or off). */
+async function expectPrejoin(page, label, { mic, camera }) {
+  await h.waitFor(`${label}'s pre-join says mic ${mic ? 'on' : 'off'}, camera ${camera ? 'on' : 'off'}`, async () => {
+    const now = await prejoinState(page);
+    const fits = now.mic.pressed === String(mic) && now.camera.pressed === String(camera)
+      && now.preview === camera && now.cameraOffShown === !camera && (mic || now.level === 0)
+      && now.mic.title.startsWith(mic ? 'Turn microphone off' : 'Turn microphone on')
+      && now.camera.title.startsWith(camera ? 'Turn camera off' : 'Turn camera on');
+    return fits ? h.ok(true) : { ok: false, why: JSON.stringify(now) };
+  });
+}
+
+/**
+ * Two pages choose on the pre-join screen with the keyboard only, the focus
+ * in the name field: K1 mutes (Ctrl+D) and turns the camera off and on again
+ * (Ctrl+E twice), K2 turns the camera off. O, already in the room, sees K1
+ * muted with its video playing, and K2 with the camera off and its sound
+ * coming. In the room the same keys belong to the controls bar: Ctrl+E on K1
+ * turns its camera off there (the pre-join toggle, hidden now, is not pressed).
+ */
+async function shortcuts(state) {
+  const other = await h.openPage(state.browser, 'O');
+  await other.goto(`${state.base}/`);
+  await h.waitJoined(other);
+  const pages = [];
+  for (const label of ['K1', 'K2']) {
+    const page = await h.openPage(state.browser, label);
+    await atPrejoin(page, other.url());
+    pages.push(page);
+  }
+  const [k1, k2] = pages;
+  const shown = await prejoinState(k1);
+  h.check(shown.mic.title === 'Turn microphone off (Ctrl+D)' && shown.mic.keys === 'Control+D', `K1's mic toggle: ${JSON.stringify(shown.mic)}`);
+  h.check(shown.camera.title === 'Turn camera off (Ctrl+E)' && shown.camera.keys === 'Control+E', `K1's camera toggle: ${JSON.stringify(shown.camera)}`);
+  await expectPrejoin(k1, 'K1 at first', { mic: true, camera: true });
+  await h.waitFor('K1\'s microphone meter moves', async () => h.ok((await prejoinState(k1)).level > 0.01), 10000);
+
+  await k1.getByTestId('prejoin-name').fill('Kim');
+  await k1.getByTestId('prejoin-name').press('Control+D');
+  await expectPrejoin(k1, 'K1 after Ctrl+D', { mic: false, camera: true });
+  await k1.getByTestId('prejoin-name').press('Control+E');
+  await expectPrejoin(k1, 'K1 after Ctrl+E', { mic: false, camera: false });
+  await k1.getByTestId('prejoin-name').press('Control+E');
+  await expectPrejoin(k1, 'K1 after Ctrl+E again', { mic: false, camera: true });
+  const typed = await k1.getByTestId('prejoin-name').inputValue();
+  h.check(typed === 'Kim', `the shortcuts typed into K1's name field: "${typed}"`);
+  await k2.keyboard.press('Control+E');
+  await expectPrejoin(k2, 'K2 after Ctrl+E', { mic: true, camera: false });
+
+  for (const page of pages) await page.getByTestId('join').click();
+  for (const page of pages) await h.waitJoined(page);
+  const mode = async (page) => page.locator('body').getAttribute('data-mode');
+  h.check(await mode(k1) === 'video-only' && await mode(k2) === 'audio-only', `the rooms start as ${await mode(k1)} (K1), ${await mode(k2)} (K2)`);
+  const pressed = (page, id) => page.getByTestId(id).getAttribute('aria-pressed');
+  h.check(await pressed(k1, 'toggle-mic') === 'false' && await pressed(k1, 'toggle-camera') === 'true', 'K1\'s room toggles do not say mic off, camera on');
+  h.check(await pressed(k2, 'toggle-mic') === 'true' && await pressed(k2, 'toggle-camera') === 'false', 'K2\'s room toggles do not say mic on, camera off');
+  const tileOn = async (page, of) => page.locator(`#video-grid .tile[data-peer="${await h.peerId(of)}"]`);
+  await expectIndicators(await tileOn(other, k1), 'O, on K1\'s tile', { mic: true, camera: false }, h);
+  await expectIndicators(await tileOn(other, k2), 'O, on K2\'s tile', { mic: false, camera: true }, h);
+  // O plays its own video and K1's; K2 sends no video.
+  await h.expectPlaying(other, 2, 'O', 20000, { exceptName: await k2.locator('#name-input').inputValue() });
+  await h.waitFor('O receives K2\'s sound', async () => {
+    const tracks = await (await tileOn(other, k2)).locator('video').evaluate((v) => v.srcObject?.getAudioTracks().length ?? 0);
+    return tracks === 1 ? h.ok(true) : { ok: false, why: `${tracks} audio tracks` };
+  });
+
+  // The room's Ctrl+E: camera off on the call (the track stays, disabled).
+  await k1.keyboard.press('Control+E');
+  await expectIndicators(await tileOn(other, k1), 'O, on K1\'s tile after Ctrl+E in the room', { mic: true, camera: true }, h);
+  h.check(await pressed(k1, 'toggle-camera') === 'false', 'K1\'s camera toggle is still pressed after Ctrl+E in the room');
+  h.check(await mode(k1) === 'video-only', `K1 dropped its camera track on Ctrl+E in the room (now ${await mode(k1)})`);
+  for (const [label, page] of [['O', other], ['K1', k1], ['K2', k2]]) await h.closePage(label, page);
 }

@@ -116,7 +116,7 @@ async function main() {
     await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
     await scenario('two processes sharing rooms through Redis: a page on each, video plays both ways', () => clusterScenario({ serverCmd, children: servers, startServer, openPage, closePage, waitJoined, expectPlaying })(state));
     const prejoin = prejoinScenarios({
-      openPage, closePage, waitJoined, expectPlaying, startServer, waitFor, ok, check, artifacts, serverCmd,
+      openPage, closePage, waitJoined, peerId, expectPlaying, startServer, waitFor, ok, check, artifacts, serverCmd,
       chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS,
     });
     await scenario('pre-join: the room\'s count before joining, a moving mic meter, no axe violation, and the name set there is the one the others see', () => prejoin.countAndName(state));
@@ -126,6 +126,7 @@ async function main() {
     }
     await scenario('devices: switching camera and microphone replaces what the call sends; the speaker picker routes the audio', () => prejoin.deviceSwitch(state));
     await scenario('devices: joined with camera and mic off, turned on later, the others see and hear it', () => prejoin.viewerLater(state));
+    await scenario('pre-join: Ctrl+D and Ctrl+E flip the toggles as a click does (tooltips say so), the room starts that way for the others, and the room takes the keys over', () => prejoin.shortcuts(state));
     for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check, need })) await scenario(name, () => run(state));
     for (const [name, run] of phoneScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, artifacts, openPage, closePage, record, waitJoined, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     if (!args['no-room-full']) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isApple, shortcutAction, shortcutAria, shortcutText } from '../src/lib/shortcuts.js';
+import { isApple, listenShortcuts, shortcutAction, shortcutAria, shortcutText } from '../src/lib/shortcuts.js';
 
 const key = (k, mods = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
 
@@ -36,4 +36,44 @@ test('Apple platforms are recognised from userAgentData or platform', () => {
   assert.equal(isApple({ platform: 'iPhone' }), true);
   assert.equal(isApple({ platform: 'Linux x86_64' }), false);
   assert.equal(isApple(undefined), false);
+});
+
+/** A document as listenShortcuts uses it: keydown listeners, and a platform. */
+function fakeDoc(platform = 'Linux x86_64') {
+  const listeners = new Set();
+  return {
+    defaultView: { navigator: { platform } },
+    addEventListener: (type, fn) => type === 'keydown' && listeners.add(fn),
+    removeEventListener: (type, fn) => type === 'keydown' && listeners.delete(fn),
+    press(event) {
+      let cancelled = false;
+      for (const fn of listeners) fn({ ...event, preventDefault: () => (cancelled = true) });
+      return cancelled;
+    },
+  };
+}
+
+test('listenShortcuts runs the action, cancels the browser\'s meaning, and stops when told', () => {
+  const doc = fakeDoc();
+  const runs = [];
+  let active = true;
+  const stop = listenShortcuts(doc, (action) => runs.push(action), () => active);
+  assert.equal(doc.press(key('d', { ctrlKey: true })), true, 'Ctrl+D would bookmark the page');
+  assert.equal(doc.press(key('e', { ctrlKey: true })), true);
+  assert.equal(doc.press(key('d')), false, 'a plain "d" types');
+  active = false;
+  assert.equal(doc.press(key('d', { ctrlKey: true })), false, 'inactive: the browser keeps the key');
+  active = true;
+  stop();
+  doc.press(key('e', { ctrlKey: true }));
+  assert.deepEqual(runs, ['mic', 'camera']);
+});
+
+test('listenShortcuts follows the platform of the page: Cmd on Apple', () => {
+  const doc = fakeDoc('MacIntel');
+  const runs = [];
+  listenShortcuts(doc, (action) => runs.push(action));
+  doc.press(key('d', { ctrlKey: true }));
+  doc.press(key('d', { metaKey: true }));
+  assert.deepEqual(runs, ['mic']);
 });

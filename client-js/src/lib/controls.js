@@ -4,7 +4,7 @@
 // thing is on, and the tooltip (title, read as the description) says what a
 // press does and its keyboard shortcut.
 import { invite, inviteMessage } from './invite.js';
-import { isApple, shortcutAction, shortcutAria, shortcutText } from './shortcuts.js';
+import { isApple, listenShortcuts, shortcutAria, shortcutText } from './shortcuts.js';
 
 /**
  * @param {Document} doc
@@ -51,12 +51,8 @@ export function setupControls(doc, actions) {
     refresh();
     actions.onMediaChange?.();
   }
-  doc.addEventListener('keydown', (event) => {
-    const action = shortcutAction(event, apple);
-    if (!action || doc.body.dataset.state) return; // not on the end screens
-    event.preventDefault(); // Ctrl+D would bookmark, Ctrl+E go to the address bar
-    (action === 'mic' ? mic : cam).click();
-  });
+  // Not on the end screens.
+  listenShortcuts(doc, (action) => (action === 'mic' ? mic : cam).click(), () => !doc.body.dataset.state);
 
   screen.addEventListener('click', () => (actions.share.active ? actions.share.stop() : actions.share.start()));
 

@@ -4,11 +4,14 @@
 import { describeProblem } from './media.js';
 import { startLevelMeter } from './level-meter.js';
 import { INITIAL, countText, fetchRoomInfo, roomInfoUrl, step } from './prejoin.js';
+import { isApple, listenShortcuts, shortcutAria, shortcutText } from './shortcuts.js';
 
 const LABELS = {
   camera: { on: 'Turn camera off', off: 'Turn camera on', blocked: 'Camera unavailable' },
   microphone: { on: 'Turn microphone off', off: 'Turn microphone on', blocked: 'Microphone unavailable' },
 };
+/** The toggle of each kind, and its shortcut's action (the room's, see shortcuts.js). */
+const TOGGLES = { camera: { id: 'prejoin-camera', action: 'camera' }, microphone: { id: 'prejoin-mic', action: 'mic' } };
 
 /**
  * @param {object} options
@@ -35,6 +38,7 @@ export async function runPrejoin({ doc, config, media, pickers, name }) {
     return { full: true, info };
   }
 
+  const apple = isApple(win.navigator);
   const nameInput = $('prejoin-name');
   nameInput.value = name;
   let stopMeter = () => {};
@@ -45,7 +49,7 @@ export async function runPrejoin({ doc, config, media, pickers, name }) {
     $('prejoin-no-video').hidden = !video.hidden; // the same box, saying why it is empty
     stopMeter();
     stopMeter = startLevelMeter(win, media.track('microphone'), $('mic-level'));
-    for (const [kind, id] of [['camera', 'prejoin-camera'], ['microphone', 'prejoin-mic']]) toggle($(id), kind);
+    for (const [kind, { id }] of Object.entries(TOGGLES)) toggle($(id), kind);
     $('prejoin-media').textContent = describeProblem(media.problem, { host: win.location.host }) ?? '';
     pickers.render();
   };
@@ -54,11 +58,17 @@ export async function runPrejoin({ doc, config, media, pickers, name }) {
     const blocked = !on && !media.canAsk(kind);
     button.setAttribute('aria-pressed', String(on));
     button.disabled = blocked;
-    button.title = blocked ? LABELS[kind].blocked : on ? LABELS[kind].on : LABELS[kind].off;
+    const keys = ` (${shortcutText(TOGGLES[kind].action, apple)})`;
+    button.title = blocked ? LABELS[kind].blocked : `${on ? LABELS[kind].on : LABELS[kind].off}${keys}`;
     button.classList.toggle('off', !on);
   }
-  $('prejoin-camera').onclick = () => flip('camera');
-  $('prejoin-mic').onclick = () => flip('microphone');
+  for (const [kind, { id, action }] of Object.entries(TOGGLES)) {
+    $(id).onclick = () => flip(kind);
+    $(id).setAttribute('aria-keyshortcuts', shortcutAria(action, apple));
+  }
+  // Ctrl/Cmd+D and +E press the toggles, as in the room; a disabled one (no
+  // such device can be asked for) stays as it is, as it does for a click.
+  const stopKeys = listenShortcuts(doc, (action) => $(action === 'mic' ? TOGGLES.microphone.id : TOGGLES.camera.id).click());
   async function flip(kind) {
     if (media.track(kind)) media.disable(kind);
     else await media.enable(kind);
@@ -77,6 +87,7 @@ export async function runPrejoin({ doc, config, media, pickers, name }) {
     $('join').onclick = resolve;
   });
   screen = step(screen, { type: 'join' });
+  stopKeys(); // the room's controls take the keys from here
   stopMeter();
   media.onChange = previousChange;
   $('prejoin-video').srcObject = null;

@@ -1,7 +1,8 @@
 // Keyboard shortcuts for the microphone and the camera: Ctrl+D and Ctrl+E
-// (Cmd on a Mac), as in the video rooms people already know. They work while
-// typing too: a modified key types nothing, and the browser's own meaning of
-// these keys (bookmark, address bar) is cancelled inside the room.
+// (Cmd on a Mac), as in the video rooms people already know, on the pre-join
+// screen and in the room. They work while typing too: a modified key types
+// nothing, and the browser's own meaning of these keys (bookmark, address
+// bar) is cancelled on the page.
 
 const KEYS = { d: 'mic', e: 'camera' };
 
@@ -34,4 +35,26 @@ export function shortcutText(action, apple) {
 export function shortcutAria(action, apple) {
   const key = Object.keys(KEYS).find((k) => KEYS[k] === action).toUpperCase();
   return `${apple ? 'Meta' : 'Control'}+${key}`;
+}
+
+/**
+ * Calls `run(action)` for every shortcut pressed on `doc` while `active()`
+ * holds, and cancels the browser's meaning of the key. Returns a function
+ * that stops listening (the pre-join screen hands the keys to the room).
+ *
+ * @param {Document} doc
+ * @param {(action: 'mic'|'camera') => void} run
+ * @param {() => boolean} [active]
+ * @returns {() => void}
+ */
+export function listenShortcuts(doc, run, active = () => true) {
+  const apple = isApple(doc.defaultView?.navigator);
+  const onKey = (event) => {
+    const action = shortcutAction(event, apple);
+    if (!action || !active()) return;
+    event.preventDefault(); // Ctrl+D would bookmark, Ctrl+E go to the address bar
+    run(action);
+  };
+  doc.addEventListener('keydown', onKey);
+  return () => doc.removeEventListener('keydown', onKey);
 }
