@@ -131,7 +131,7 @@ async function fullRoom(state) {
 }
 
 /** What the page sends to its first peer: the device of each outgoing track. */
-function sentDevices(page) {
+export function sentDevices(page) {
   return page.evaluate(() => {
     const room = window.linguaRoom;
     const pc = room.tiles.callOf(room.tiles.peers()[0])?.peerConnection;

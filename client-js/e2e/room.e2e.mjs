@@ -41,6 +41,7 @@ import { passPrejoin, prejoinScenarios } from './prejoin.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
 import { a11yScenarios } from './a11y.mjs';
 import { CHROMIUM_ARGS } from './chromium.mjs';
+import { deviceLostScenarios } from './device-lost.mjs';
 import { phoneScenarios } from './phone.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,6 +128,7 @@ async function main() {
     await scenario('devices: switching camera and microphone replaces what the call sends; the speaker picker routes the audio', () => prejoin.deviceSwitch(state));
     await scenario('devices: joined with camera and mic off, turned on later, the others see and hear it', () => prejoin.viewerLater(state));
     await scenario('pre-join: Ctrl+D and Ctrl+E flip the toggles as a click does (tooltips say so), the room starts that way for the others, and the room takes the keys over', () => prejoin.shortcuts(state));
+    for (const [name, run] of deviceLostScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, openPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check, need })) await scenario(name, () => run(state));
     for (const [name, run] of phoneScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, artifacts, openPage, closePage, record, waitJoined, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     if (!args['no-room-full']) {
