@@ -219,4 +219,3 @@ function sends(transceiver) {
   if (!transceiver) return false;
   return /send/.test(transceiver.currentDirection ?? transceiver.direction ?? '');
 }
-
