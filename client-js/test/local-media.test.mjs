@@ -166,6 +166,32 @@ test('the only camera ends: no video track, and the state says lost', async () =
   assert.equal(media.mode, 'audio-only');
 });
 
+test('the camera permission taken back: the tracks end, the other camera is refused too, and the state says refused', async () => {
+  const win = browser([...CAMS, ...MICS]);
+  const media = new LocalMedia({ win, storage: null });
+  await media.start();
+  const track = media.track('camera');
+  win.navigator.mediaDevices.getUserMedia = async () => {
+    throw fail('NotAllowedError');
+  };
+  track.end();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(media.track('camera'), null);
+  assert.equal(media.problem.camera, 'refused');
+});
+
+test('the only camera ends while the browser says its permission is denied: refused, not lost', async () => {
+  const win = browser([CAMS[0], ...MICS]);
+  win.navigator.permissions = { query: async ({ name }) => ({ state: name === 'camera' ? 'denied' : 'granted' }) };
+  const media = new LocalMedia({ win, storage: null });
+  await media.start();
+  const track = media.track('camera');
+  win.devices = MICS; // without the permission, the camera is no longer listed
+  track.end();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(media.problem.camera, 'refused');
+});
+
 test('a camera put in the stream by someone else (the flip) and watched: when it ends, another takes over', async () => {
   const win = browser([...CAMS, ...MICS]);
   const changes = [];

@@ -164,7 +164,20 @@ export class LocalMedia {
       this.stream.removeTrack(old);
       this.onTrack(kind, null, old);
     }
-    this.problem[kind] = 'lost';
+    // The permission taken back (site settings) ends tracks as an unplugged
+    // device does: the user is told the real reason, and where to look.
+    const refused = this.problem[kind] === 'refused' || (await this.permissionDenied(kind));
+    this.problem[kind] = refused ? 'refused' : 'lost';
+  }
+
+  /** Whether the browser says the page's permission for `kind` is denied (false where it cannot say). */
+  async permissionDenied(kind) {
+    try {
+      const status = await this.win.navigator?.permissions?.query({ name: kind });
+      return status?.state === 'denied';
+    } catch {
+      return false; // a browser that does not know the name
+    }
   }
 
   /** One getUserMedia for `kinds`; returns the failure kind, or null. */
