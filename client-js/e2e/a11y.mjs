@@ -39,7 +39,7 @@ export async function expectNoViolations(page, label) {
  * The scenarios as [name, run(state)] pairs, for room.e2e.mjs's `scenario`.
  *
  * @param {object} h room.e2e.mjs's helpers: `serverCmd`, `startServer`, `artifacts`, `openPage`,
- *   `joinPage`, `closePage`, `waitJoined`, `peerId`, `expectPlaying`, `waitFor`, `ok`, `check`, `need`
+ *   `joinPage`, `closePage`, `waitJoined`, `peerId`, `expectPlaying`, `expectRoomFull`, `waitFor`, `ok`, `check`, `need`
  */
 export function a11yScenarios(h) {
   const announced = (page) => page.getByTestId('announcer').textContent();
@@ -170,7 +170,7 @@ export function a11yScenarios(h) {
     await h.waitJoined(one);
     const two = await h.openPage(state.browser, 'K2');
     await two.goto(one.url());
-    await h.waitFor('K2 shows the room-full screen', async () => h.ok((await two.locator('body').getAttribute('data-state')) === 'full'), 30000);
+    await h.expectRoomFull(two, 'K2', 30000);
     await expectNoViolations(two, 'the "room full" screen');
     const missing = await two.goto(`${state.base}/a"b`);
     h.check(missing.status() === 404, `/a"b: status ${missing.status()}`);

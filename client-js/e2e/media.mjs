@@ -13,7 +13,7 @@ import { passPrejoin } from './prejoin.mjs';
 let h; // room.e2e.mjs's helpers, see mediaScenarios
 
 /**
- * @param {object} helpers `artifacts`, `openPage`, `closePage`, `waitJoined`, `peerId`,
+ * @param {object} helpers `artifacts`, `openPage`, `closePage`, `waitJoined`, `peerId`, `expectRoomFull`,
  *   `expectPlaying`, `expectNames`, `waitFor`, `ok`, `check`, `need`, `sleep`, and
  *   `launch(extraArgs)` (a second Chromium with the test's flags and more)
  */
@@ -267,10 +267,7 @@ async function largeRoom(state, { size, base = state.base, refuseNext = false })
       const next = await h.openPage(browser, 'next');
       pages.next = next;
       await next.goto(first.url());
-      await h.waitFor('the next visitor is told the room is full', async () => {
-        const stateAttr = await next.locator('body').getAttribute('data-state');
-        return stateAttr === 'full' ? h.ok(true) : { ok: false, why: `data-state=${stateAttr}` };
-      });
+      await h.expectRoomFull(next, 'the next visitor');
       const count = await first.locator('#participant-count').textContent();
       h.check(count.includes(String(size)), `L1 counts "${count}" after the refused visitor`);
     }

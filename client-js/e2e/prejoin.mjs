@@ -29,7 +29,7 @@ export async function passPrejoin(page, { waitFor }, timeout = 20000) {
   }, timeout);
 }
 
-/** @param {object} helpers room.e2e.mjs's: openPage, closePage, waitJoined, peerId, expectPlaying, startServer, waitFor, ok, check, chromiumPath, chromiumArgs, serverCmd, artifacts */
+/** @param {object} helpers room.e2e.mjs's: openPage, closePage, waitJoined, peerId, expectPlaying, expectRoomFull, startServer, waitFor, ok, check, chromiumPath, chromiumArgs, serverCmd, artifacts */
 export function prejoinScenarios(helpers) {
   h = helpers;
   return { countAndName, phone, fullRoom, deviceSwitch, viewerLater, shortcuts };
@@ -118,10 +118,7 @@ async function fullRoom(state) {
     };
   });
   await two.goto(one.url());
-  await h.waitFor('G2 shows the room-full state', async () => {
-    const attr = await two.locator('body').getAttribute('data-state');
-    return attr === 'full' ? h.ok(true) : { ok: false, why: `data-state=${attr}` };
-  });
+  await h.expectRoomFull(two, 'G2');
   const title = await two.locator('#room-state-title').textContent();
   h.check(/full/i.test(title), `G2's title says "${title}"`);
   h.check(await two.evaluate(() => window.__mediaRequests === 0), `G2 asked for media ${await two.evaluate(() => window.__mediaRequests)} times`);

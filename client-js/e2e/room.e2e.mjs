@@ -96,7 +96,7 @@ async function main() {
     await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
-    const media = mediaScenarios({ artifacts, openPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need, sleep, launch: (extra) => chromium.launch({ executablePath: args.chromium, headless: true, args: [...CHROMIUM_ARGS, ...extra] }) });
+    const media = mediaScenarios({ artifacts, openPage, closePage, waitJoined, peerId, expectPlaying, expectNames, expectRoomFull, waitFor, ok, check, need, sleep, launch: (extra) => chromium.launch({ executablePath: args.chromium, headless: true, args: [...CHROMIUM_ARGS, ...extra] }) });
     await scenario('screen share from a camera and from a viewer: pinned and whole for the others, unmirrored for the sharer; stop, browser stop, pin, leave; one peer connection per pair, names over signaling', () => media.share(state));
     // Rooms up to the cap: as many pages as the server's default cap (at
     // most twelve), then one more, refused. --large-room adds twelve.
@@ -117,7 +117,7 @@ async function main() {
     await scenario('a page that cannot get a single candidate: its tiles say so, the others show it as not connected and play each other, all count three', () => turn.blocked(state));
     await scenario('two processes sharing rooms through Redis: a page on each, video plays both ways', () => clusterScenario({ serverCmd, children: servers, startServer, openPage, closePage, waitJoined, expectPlaying })(state));
     const prejoin = prejoinScenarios({
-      openPage, closePage, waitJoined, peerId, expectPlaying, startServer, waitFor, ok, check, artifacts, serverCmd,
+      openPage, closePage, waitJoined, peerId, expectPlaying, expectRoomFull, startServer, waitFor, ok, check, artifacts, serverCmd,
       chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS,
     });
     await scenario('pre-join: the room\'s count before joining, a moving mic meter, no axe violation, and the name set there is the one the others see', () => prejoin.countAndName(state));
@@ -129,7 +129,7 @@ async function main() {
     await scenario('devices: joined with camera and mic off, turned on later, the others see and hear it', () => prejoin.viewerLater(state));
     await scenario('pre-join: Ctrl+D and Ctrl+E flip the toggles as a click does (tooltips say so), the room starts that way for the others, and the room takes the keys over', () => prejoin.shortcuts(state));
     for (const [name, run] of deviceLostScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, openPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
-    for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, waitFor, ok, check, need })) await scenario(name, () => run(state));
+    for (const [name, run] of a11yScenarios({ serverCmd, startServer, artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, expectRoomFull, waitFor, ok, check, need })) await scenario(name, () => run(state));
     for (const [name, run] of phoneScenarios({ chromiumPath: args.chromium, chromiumArgs: CHROMIUM_ARGS, artifacts, openPage, closePage, record, waitJoined, expectPlaying, waitFor, ok, check })) await scenario(name, () => run(state));
     if (!args['no-room-full']) {
       await scenario('--max-room-size 2: the third visitor sees "room full"', () => roomFull(browser));
@@ -325,10 +325,7 @@ async function roomFull(browser) {
   await expectPlaying(two, 2, 'F2');
   const three = await openPage(browser, 'F3');
   await three.goto(room);
-  await waitFor('F3 shows the room-full state', async () => {
-    const stateAttr = await three.locator('body').getAttribute('data-state');
-    return stateAttr === 'full' ? ok(true) : { ok: false, why: `data-state=${stateAttr}` };
-  });
+  await expectRoomFull(three, 'F3');
   const title = await three.locator('#room-state-title').textContent();
   check(/full/i.test(title), `F3's title says "${title}"`);
   check((await three.locator('#video-grid').isHidden()) === true, 'F3 hides the grid');
@@ -478,6 +475,14 @@ async function expectNames(state, labels) {
       return JSON.stringify(shown) === JSON.stringify(expected) ? ok(true) : { ok: false, why: JSON.stringify(shown) };
     }, 10000);
   }
+}
+
+/** Waits until `page` shows the "room full" screen (its body's data-state). */
+async function expectRoomFull(page, label, timeout = 15000) {
+  await waitFor(`${label} shows the room-full state`, async () => {
+    const state = await page.locator('body').getAttribute('data-state');
+    return state === 'full' ? ok(true) : { ok: false, why: `data-state=${state}` };
+  }, timeout);
 }
 
 async function waitFor(label, probe, timeout = 15000) {
