@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { mediaScenarios } from './media.mjs';
 import { messageScenarios } from './messages.mjs';
-import { originalPageScenario } from './original.mjs';
+import { originalPageScenario, seedShapeScenario } from './original.mjs';
 import { clusterScenario } from './cluster.mjs';
 import { passPrejoin, prejoinScenarios } from './prejoin.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
@@ -108,6 +108,7 @@ async function main() {
         media.largeRoom(state, { size: 12, base: await startServer(`${serverCmd} --max-room-size 12`) }));
     }
     await scenario('a page written for the Node original joins on the default flags (its PeerJS id is proven by the client cookie)', () => originalPageScenario({ openPage, closePage, waitFor, ok })(state));
+    await scenario('the seed\'s own shape (--peerjs-port, default flags): a page written like the Node original, served on the main port with PeerJS on its own port, and a room page of the app play each other both ways', () => seedShapeScenario({ serverCmd, startServer, openPage, closePage, waitJoined, expectPlaying, waitFor, ok })(state));
     const turn = turnScenarios({
       serverCmd, turnserver: args.turnserver, children: servers, artifacts, verbose: args.verbose,
       startServer, openPage, closePage, waitJoined, expectPlaying, waitFor, ok, check, sleep,

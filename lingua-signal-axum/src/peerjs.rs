@@ -60,10 +60,11 @@ fn reply(reply: peerjs::Reply) -> Response {
 
 /// The core's [`Cors`] policy in tower-http's terms.
 fn cors_layer(policy: &Cors) -> CorsLayer {
-    let origins = match policy.origins() {
-        None => AllowOrigin::mirror_request(),
-        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
-    };
+    let policy = policy.clone();
+    let origins = AllowOrigin::predicate(move |origin, request| {
+        let host = request.headers.get(header::HOST).map(HeaderValue::as_bytes);
+        policy.allow_origin(Some(origin.as_bytes()), host).is_some()
+    });
     let methods = Cors::ALLOW_METHODS.split(',').filter_map(|m| Method::from_bytes(m.as_bytes()).ok());
     CorsLayer::new()
         .allow_origin(origins)

@@ -31,6 +31,7 @@ pub struct Origins {
     any: bool,
     same_origin: bool,
     allowed: Arc<[String]>,
+    own_ports: Arc<[u16]>,
 }
 
 /// An origin for [`Origins::allow`] that is not `scheme://host[:port]`.
@@ -50,7 +51,7 @@ impl Origins {
     /// its pages are).
     #[must_use]
     pub fn any() -> Self {
-        Self { any: true, same_origin: false, allowed: Arc::from([]) }
+        Self { any: true, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]) }
     }
 
     /// Pages of the server's own origin only: the `Origin`'s host and port
@@ -58,13 +59,42 @@ impl Origins {
     /// `Host`, [`allow`](Self::allow) the public origin too.
     #[must_use]
     pub fn same_origin() -> Self {
-        Self { any: false, same_origin: true, allowed: Arc::from([]) }
+        Self { any: false, same_origin: true, allowed: Arc::from([]), own_ports: Arc::from([]) }
+    }
+
+    /// The ports of all of the server's own listeners, for a server that
+    /// listens on more than one (a PeerJS-only port beside the app's, HTTPS
+    /// and its plain-HTTP redirect): with [`same_origin`](Self::same_origin),
+    /// a page served by any of them may connect to every one. An `Origin`
+    /// is accepted when its host is the request's `Host` (without its port)
+    /// and its port, or its scheme's default port, is one of `ports`.
+    ///
+    /// ```
+    /// use lingua_signal_core::{ConnectRequest, Origins};
+    ///
+    /// // The app on 3000, PeerJS alone on 3001, as the Node original ran.
+    /// let origins = Origins::same_origin().own_ports([3000, 3001]);
+    /// let to_peerjs = |origin: &str| {
+    ///     ConnectRequest::new("peerjs", "GET", "/peerjs/id").header("host", "127.0.0.1:3001").header("origin", origin)
+    /// };
+    /// assert!(origins.check(&to_peerjs("http://127.0.0.1:3000")).is_ok());
+    /// assert!(origins.check(&to_peerjs("http://127.0.0.1:8080")).is_err());
+    /// assert!(origins.check(&to_peerjs("http://evil.example:3000")).is_err());
+    /// ```
+    #[must_use]
+    pub fn own_ports(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        let mut all = self.own_ports.to_vec();
+        all.extend(ports.into_iter().filter(|port| *port != 0));
+        all.sort_unstable();
+        all.dedup();
+        self.own_ports = Arc::from(all);
+        self
     }
 
     /// Only the listed origins (add them with [`allow`](Self::allow)).
     #[must_use]
     pub fn none() -> Self {
-        Self { any: false, same_origin: false, allowed: Arc::from([]) }
+        Self { any: false, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]) }
     }
 
     /// Also accepts `origin` (`scheme://host[:port]`, compared without
@@ -98,7 +128,24 @@ impl Origins {
         if self.allowed.contains(&origin) {
             return true;
         }
-        self.same_origin && host.is_some_and(|host| same_authority(&origin, host))
+        self.same_origin && host.is_some_and(|host| same_authority(&origin, host) || self.own_listener(&origin, host))
+    }
+
+    /// Whether `origin` (lowercase) is a page of another of the server's
+    /// listeners: the request's host, one of [`own_ports`](Self::own_ports).
+    fn own_listener(&self, origin: &str, host: &str) -> bool {
+        if self.own_ports.is_empty() {
+            return false;
+        }
+        let Some((scheme, authority)) = origin.split_once("://") else { return false };
+        let (origin_host, port) = split_port(authority);
+        let port = match port {
+            Some(port) => port.parse::<u16>().ok(),
+            None => default_port(scheme),
+        };
+        let host = host.trim().to_ascii_lowercase();
+        let (request_host, _) = split_port(&host);
+        port.is_some_and(|port| self.own_ports.contains(&port)) && origin_host == request_host
     }
 
     /// Checks the request's `Origin` against the list.
@@ -136,6 +183,23 @@ fn has_port(authority: &str) -> bool {
     authority.rsplit_once(':').is_some_and(|(_, port)| !port.is_empty() && !port.contains(']'))
 }
 
+/// An authority's host and port, if it has one.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if has_port(authority) => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
+/// The port a page of `scheme` is on when its origin names none.
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +216,26 @@ mod tests {
         assert!(!same.allows(Some("http://127.0.0.1:3000"), None));
         // Not from a page: no Origin.
         assert!(same.allows(None, Some("x")));
+    }
+
+    #[test]
+    fn own_ports_admit_pages_of_the_other_listeners_of_the_same_host() {
+        let own = Origins::same_origin().own_ports([3000, 3001, 443, 0]);
+        assert!(own.allows(Some("http://127.0.0.1:3000"), Some("127.0.0.1:3001")));
+        assert!(own.allows(Some("http://127.0.0.1:3001"), Some("127.0.0.1:3000")));
+        assert!(own.allows(Some("https://rooms.example.org"), Some("rooms.example.org:3001")));
+        assert!(own.allows(Some("http://[::1]:3000"), Some("[::1]:3001")));
+        // Another port of the same host is another site's page.
+        assert!(!own.allows(Some("http://127.0.0.1:3002"), Some("127.0.0.1:3001")));
+        assert!(!own.allows(Some("http://127.0.0.1"), Some("127.0.0.1:3001")));
+        // Another host on one of our ports is not ours.
+        assert!(!own.allows(Some("http://localhost:3000"), Some("127.0.0.1:3001")));
+        assert!(!own.allows(Some("http://evil.example:3000"), Some("127.0.0.1:3001")));
+        assert!(!own.allows(Some("http://127.0.0.1:3000"), None));
+        // Port 0 (bind anywhere) is never a page's port; without the
+        // same-origin rule the ports mean nothing.
+        assert!(!own.allows(Some("http://127.0.0.1:0"), Some("127.0.0.1:3000")));
+        assert!(!Origins::none().own_ports([3000, 3001]).allows(Some("http://a:3000"), Some("a:3001")));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::http::get;
+use crate::{
+    http::{get, options},
+    peerjs::PeerClient,
+};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -317,4 +320,46 @@ pub async fn room_info_refuses_bad_ids_and_origins(addr: SocketAddr) {
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("origin-not-allowed")), "{body}");
     let (status, _) = room_info(addr, "lesson", &[("origin", "https://lessons.example")]).await;
     assert_eq!(status, 200);
+}
+
+/// On an app started with `--peerjs-port`, on its default origin rule: a
+/// page served on either port (`main`, `peerjs`) is same-origin on the
+/// other. Its PeerJS id request and websocket on the PeerJS port are
+/// served with a CORS grant; a page of another site is refused with no
+/// grant, not even in a preflight; preflights list only the methods the
+/// routes serve.
+pub async fn own_listeners_are_one_origin(main: SocketAddr, peerjs: SocketAddr) {
+    let page = format!("http://{main}");
+    let id = get(peerjs, "/peerjs/id", &[("origin", &page)]).await;
+    assert_eq!((id.status.as_u16(), id.body.len()), (200, 36), "{id:?}");
+    assert_eq!(id.header("access-control-allow-origin"), Some(page.as_str()));
+    let url = format!("ws://{peerjs}/peerjs?key=peerjs&id=own-port&token=t&version=1.5.5");
+    let mut peer =
+        PeerClient::connect_with(&url, &[("origin", &page)]).await.expect("upgrade from the main port's page");
+    peer.expect_open().await;
+    // And the other way: a page served on the PeerJS port reaches the main
+    // port's PeerJS routes.
+    let other = format!("http://{peerjs}");
+    let id = get(main, "/peerjs/peerjs/id", &[("origin", &other)]).await;
+    assert_eq!(id.status.as_u16(), 200, "{id:?}");
+
+    for (origin, granted) in [(page.as_str(), true), ("http://evil.example", false), ("http://127.0.0.1:1", false)] {
+        let preflight = [
+            ("origin", origin),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "x-custom"),
+        ];
+        let r = options(peerjs, "/peerjs/id", &preflight).await;
+        let allow = r.header("access-control-allow-origin");
+        assert_eq!(allow, granted.then_some(origin), "preflight from {origin}: {r:?}");
+        if granted {
+            assert_eq!(r.header_joined("access-control-allow-methods").replace(' ', ""), "GET,HEAD", "{r:?}");
+        } else {
+            let refused = get(peerjs, "/peerjs/id", &[("origin", origin)]).await;
+            assert_eq!(refused.status.as_u16(), 403, "{origin}: {refused:?}");
+            assert_eq!(refused.header("access-control-allow-origin"), None, "{refused:?}");
+            let url = format!("ws://{peerjs}/peerjs?key=peerjs&id=stranger&token=t&version=1.5.5");
+            assert!(PeerClient::connect_with(&url, &[("origin", origin)]).await.is_err(), "{origin} upgraded");
+        }
+    }
 }

@@ -63,16 +63,17 @@ fn http(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error = Reje
             let server = server.clone();
             async move {
                 let origin = headers.get(header::ORIGIN).map(HeaderValue::as_bytes);
+                let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
                 let cors = server.cors();
                 if method == Method::OPTIONS {
                     let requested = headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS).map(HeaderValue::as_bytes);
-                    return Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, requested)));
+                    return Ok(respond(peerjs::Cors::PREFLIGHT_STATUS, None, cors.preflight(origin, host, requested)));
                 }
                 if method != Method::GET && method != Method::HEAD {
                     return Err(warp::reject::not_found());
                 }
                 let reply = server.respond(route, &request).await.ok_or_else(warp::reject::not_found)?;
-                Ok(respond(reply.status, Some(reply), cors.headers(origin)))
+                Ok(respond(reply.status, Some(reply), cors.headers(origin, host)))
             }
         },
     )

@@ -53,7 +53,9 @@ impl Farewell for App {
 /// Binding a port, or loading the TLS certificate and key, failed.
 pub async fn start(options: &Options) -> io::Result<Running<App>> {
     let tls = tls::from_options(options)?;
+    let listeners = serve::Listeners::bind(options).await?;
+    let options = &listeners.bound(options)?;
     let app = App::new(options)?;
     let (main, peerjs_only) = (warp::service(app.routes.clone()), warp::service(app.peerjs_only.clone()));
-    serve::serve(options, tls, app, main, peerjs_only).await
+    serve::serve(options, listeners, tls, app, main, peerjs_only)
 }

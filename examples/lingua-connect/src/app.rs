@@ -29,9 +29,11 @@ use crate::{
 /// Binding a port, or loading the TLS certificate and key, failed.
 pub async fn start(options: &Options) -> io::Result<Running<App>> {
     let tls = tls::from_options(options)?;
+    let listeners = serve::Listeners::bind(options).await?;
+    let options = &listeners.bound(options)?;
     let app = App::new(options)?;
     let (router, peerjs_only) = (app.router.clone(), app.peerjs_only.clone());
-    serve::serve(options, tls, app, router, peerjs_only).await
+    serve::serve(options, listeners, tls, app, router, peerjs_only)
 }
 
 /// The app's routers, built from [`Options`].

@@ -125,8 +125,9 @@ pub struct Options {
     pub trust_client_ids: bool,
 
     /// Also accept websockets and PeerJS requests from pages of this origin
-    /// (scheme://host[:port]); repeat for several, or "*" for any. Pages of
-    /// the server's own origin are always accepted.
+    /// (scheme://host[:port]); repeat for several, or "*" for any. Pages the
+    /// app serves itself are always accepted, on any of its ports (--addr,
+    /// --peerjs-port); behind a reverse proxy, list the public origin here.
     #[arg(long = "allow-origin", value_name = "ORIGIN", env = "LINGUA_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub allow_origins: Vec<String>,
 
@@ -177,7 +178,8 @@ impl Options {
     }
 
     /// The hub both apps serve: room size and rate limits from the flags,
-    /// pages of the same origin (and `--allow-origin`) only, and user ids
+    /// pages of the app's own origins (the same host on `--addr`'s port or
+    /// `--peerjs-port`) and `--allow-origin` only, and user ids
     /// verified against the PeerJS registrations unless
     /// `--trust-client-ids`.
     /// An `--allow-origin` that is not an origin (the flag parser refuses
@@ -189,7 +191,10 @@ impl Options {
             .join_rate_limit(self.join_rate.per_second(), self.join_rate.burst())
             .message_rate_limit(self.message_rate.per_second(), self.message_rate.burst())
             .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst());
-        let mut origins = Origins::same_origin();
+        // Pages served by any of the app's listeners (the main port and
+        // --peerjs-port) may use every one of them.
+        let own_ports = std::iter::once(self.addr.port()).chain(self.peerjs_port);
+        let mut origins = Origins::same_origin().own_ports(own_ports);
         for origin in &self.allow_origins {
             if origin == "*" {
                 origins = Origins::any();

@@ -105,14 +105,55 @@ pub fn server(options: &Options, tls: Option<TlsAcceptor>) -> Server {
     }
 }
 
-/// Binds `options.addr` for `main` and, with `--peerjs-port`, that port (same
-/// host) for `peerjs_only`, and serves both, over TLS when `tls` is given.
+/// The app's listening sockets, bound before the app is built so that the
+/// app knows its own ports (its pages are same-origin on all of them).
+#[derive(Debug)]
+pub struct Listeners {
+    main: TcpListener,
+    peerjs: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds `options.addr` and, with `--peerjs-port`, that port on the same
+    /// host.
+    ///
+    /// # Errors
+    ///
+    /// Binding a port failed.
+    pub async fn bind(options: &Options) -> io::Result<Self> {
+        let main = TcpListener::bind(options.addr).await?;
+        let peerjs = match options.peerjs_port {
+            Some(port) => Some(TcpListener::bind(SocketAddr::new(options.addr.ip(), port)).await?),
+            None => None,
+        };
+        Ok(Self { main, peerjs })
+    }
+
+    /// `options` with the ports actually bound (port 0 asks the system for
+    /// one): what the app is built from.
+    ///
+    /// # Errors
+    ///
+    /// A listener has no local address.
+    pub fn bound(&self, options: &Options) -> io::Result<Options> {
+        let mut bound = options.clone();
+        bound.addr = self.main.local_addr()?;
+        if let Some(peerjs) = &self.peerjs {
+            bound.peerjs_port = Some(peerjs.local_addr()?.port());
+        }
+        Ok(bound)
+    }
+}
+
+/// Serves `main` on the main listener and `peerjs_only` on the PeerJS one,
+/// over TLS when `tls` is given.
 ///
 /// # Errors
 ///
-/// Binding a port failed.
-pub async fn serve<A, S, SB, P, PB>(
+/// Serving a listener failed.
+pub fn serve<A, S, SB, P, PB>(
     options: &Options,
+    listeners: Listeners,
     tls: Option<TlsAcceptor>,
     app: A,
     main: S,
@@ -125,14 +166,13 @@ where
     PB: HttpBody,
 {
     let server = server(options, tls);
-    let mut listeners = vec![server.serve(TcpListener::bind(options.addr).await?, main)?];
-    let addr = listeners[0].local_addr();
+    let mut serving = vec![server.serve(listeners.main, main)?];
+    let addr = serving[0].local_addr();
     let mut peerjs_addr = None;
-    if let Some(port) = options.peerjs_port {
-        let listener = TcpListener::bind(SocketAddr::new(options.addr.ip(), port)).await?;
-        let serving = server.serve(listener, peerjs_only)?;
-        peerjs_addr = Some(serving.local_addr());
-        listeners.push(serving);
+    if let Some(listener) = listeners.peerjs {
+        let peerjs = server.serve(listener, peerjs_only)?;
+        peerjs_addr = Some(peerjs.local_addr());
+        serving.push(peerjs);
     }
-    Ok(Running { addr, peerjs_addr, scheme: server.scheme(), app, server, listeners })
+    Ok(Running { addr, peerjs_addr, scheme: server.scheme(), app, server, listeners: serving })
 }

@@ -141,6 +141,12 @@ async fn room_info_refuses_bad_ids_and_other_origins() {
 }
 
 #[tokio::test]
+async fn pages_of_either_listener_may_use_the_other_on_default_flags() {
+    let app = app(&["--peerjs-port", "0"]).await;
+    page::own_listeners_are_one_origin(app.addr, app.peerjs_addr.unwrap()).await;
+}
+
+#[tokio::test]
 async fn peerjs_is_on_the_app_port_and_alone_on_its_own_port() {
     let app = app(&["--peerjs-port", "0"]).await;
     let id = get(app.addr, "/peerjs/peerjs/id", &[]).await;

@@ -83,7 +83,7 @@ impl PeerJsServer {
     /// A server for the peers of `hub`.
     #[must_use]
     pub fn new(hub: Hub, options: PeerJsOptions) -> Self {
-        let cors = Cors::new(options.origins());
+        let cors = Cors::new(options.origins()).pages(hub.origins().clone());
         Self { inner: Arc::new(Shared { hub, options, cors, per_ip: Mutex::new(HashMap::new()) }) }
     }
 
