@@ -37,6 +37,7 @@ pub struct Config {
     message_burst: u32,
     join_rate: Rate,
     relay_rate: Rate,
+    resume_grace: Duration,
 }
 
 impl Default for Config {
@@ -58,6 +59,7 @@ impl Default for Config {
             message_burst: 20,
             join_rate: Rate::new(2, 10),
             relay_rate: Rate::new(100, 400),
+            resume_grace: Duration::from_secs(15),
         }
     }
 }
@@ -138,6 +140,20 @@ impl Config {
     #[must_use]
     pub fn sweep_interval(mut self, d: Duration) -> Self {
         self.sweep_interval = d.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long what a client proved stays its own after its connection is
+    /// lost without a goodbye (no close frame: a network drop, a silent
+    /// socket): a PeerJS id stays reserved for the token (or client cookie)
+    /// that registered it, so that only that client may register it again
+    /// meanwhile (the stock client's `reconnect()` does, with the same
+    /// token). A clean close releases the id at once, unless a rooms
+    /// connection of the client is still in a room under it: then it stays
+    /// reserved while that membership lives. Default 15 s.
+    #[must_use]
+    pub fn resume_grace(mut self, d: Duration) -> Self {
+        self.resume_grace = d;
         self
     }
 
@@ -285,6 +301,12 @@ impl Config {
     #[must_use]
     pub fn alive(&self) -> Duration {
         self.alive_timeout
+    }
+
+    /// See [`Config::resume_grace`].
+    #[must_use]
+    pub fn grace(&self) -> Duration {
+        self.resume_grace
     }
 
     /// See [`Config::sweep_interval`].

@@ -126,9 +126,17 @@ pub(crate) struct RoomState {
     /// Memberships summed over rooms, kept with every change so that the
     /// gauges cost the same however many rooms exist.
     members: usize,
+    /// How many memberships use each user id, so that the relay can tell
+    /// whether an id is still in use by a room (reservations).
+    users: HashMap<PeerId, usize>,
 }
 
 impl RoomState {
+    /// Whether a member of some room here uses `user` as its user id.
+    pub(crate) fn uses_user(&self, user: &PeerId) -> bool {
+        self.users.contains_key(user)
+    }
+
     pub(crate) fn room_members(&self, room: &RoomId) -> Vec<PeerId> {
         self.rooms.get(room).map(|m| m.iter().map(|(_, u)| u.clone()).collect()).unwrap_or_default()
     }
@@ -248,6 +256,7 @@ impl RoomState {
         others.extend(remote);
         members.push((id, user.clone()));
         self.members += 1;
+        *self.users.entry(user.clone()).or_default() += 1;
         let identity = match self.conns.get_mut(&id) {
             Some(conn) => {
                 conn.joined.push((room.clone(), user.clone()));
@@ -293,9 +302,18 @@ impl RoomState {
         let Some(members) = self.rooms.get_mut(&room) else { return };
         let before = members.len();
         members.retain(|(c, _)| *c != id);
-        self.members -= before - members.len();
+        let removed = before - members.len();
+        self.members -= removed;
         if members.is_empty() {
             self.rooms.remove(&room);
+        }
+        if removed > 0
+            && let Some(n) = self.users.get_mut(&user)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.users.remove(&user);
+            }
         }
         self.announce(env, Event::UserDisconnected { room, user }, id);
     }
@@ -393,6 +411,7 @@ impl RoomState {
         self.conns.clear();
         self.rooms.clear();
         self.members = 0;
+        self.users.clear();
         self.gauges(m);
     }
 }

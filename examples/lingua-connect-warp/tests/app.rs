@@ -277,3 +277,36 @@ async fn peerjs_peers_per_address_are_capped_through_the_listener() {
         json!({"type": "ERROR", "payload": {"msg": "Too many peers from this address"}})
     );
 }
+
+/// Issue 22, finding 1, over the rooms protocol: Alice is in a room and her
+/// PeerJS socket drops (no close frame). Mallory, with her own token,
+/// cannot register Alice's id nor join as Alice; Alice's reconnect with her
+/// own token gets `OPEN` and what Bob sent her meanwhile.
+#[tokio::test]
+async fn a_dropped_peerjs_socket_keeps_its_id_from_strangers() {
+    let app = app(&[]).await;
+    let peer_url = |id: &str, token: &str| format!("ws://{}/peerjs/peerjs?key=peerjs&id={id}&token={token}", app.addr);
+    let mut peer_a = PeerClient::connect(&peer_url("alice", "tok-alice")).await.unwrap();
+    peer_a.expect_open().await;
+    let mut peer_b = PeerClient::connect(&peer_url("bob", "tok-bob")).await.unwrap();
+    peer_b.expect_open().await;
+    let mut a = RoomsClient::connect(&format!("{}&peer_token=tok-alice", rooms_url(&app))).await;
+    assert_eq!(a.join("room-1", "alice").await, Vec::<String>::new());
+
+    peer_a.drop_connection();
+    for _ in 0..10 {
+        let mut mallory = PeerClient::connect(&peer_url("alice", "mallory")).await.unwrap();
+        let frame = mallory.expect_json().await;
+        assert_eq!(frame["type"], "ID-TAKEN", "Mallory got {frame}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let mut mallory = RoomsClient::connect(&format!("{}&peer_token=mallory", rooms_url(&app))).await;
+    let code = mallory.refused(json!({"type": "join", "room": "room-2", "user": "alice"})).await;
+    assert_eq!(code, "user-id-not-proven");
+
+    peer_b.send_json(&json!({"type": "OFFER", "dst": "alice", "payload": {"sdp": "x"}})).await;
+    let mut alice = PeerClient::connect(&peer_url("alice", "tok-alice")).await.unwrap();
+    alice.expect_open().await;
+    let offer = alice.expect_json().await;
+    assert_eq!(offer, json!({"type": "OFFER", "src": "bob", "dst": "alice", "payload": {"sdp": "x"}}));
+}

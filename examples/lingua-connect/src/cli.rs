@@ -150,6 +150,14 @@ pub struct Options {
     #[arg(long, env = "LINGUA_RELAY_RATE", default_value = "100/400", value_parser = rate, value_name = "PER_SECOND/BURST")]
     pub relay_rate: Rate,
 
+    /// How long a client's PeerJS id stays its own after its connection is
+    /// lost without a goodbye (a network drop): only the same client may
+    /// register it again meanwhile. A clean close releases it at once,
+    /// unless the client is still in a room under it. Durations: seconds
+    /// (15) or with a unit (500ms, 1m).
+    #[arg(long, env = "LINGUA_RESUME_GRACE", default_value = "15s", value_parser = duration, help_heading = LIMITS)]
+    pub resume_grace: Duration,
+
     /// Share rooms and PeerJS peers with the other processes that use this
     /// Redis server (redis://[user:password@]host[:port][/db]). Default:
     /// none; one process serves alone and nothing about Redis is started.
@@ -190,7 +198,8 @@ impl Options {
             .max_members_per_room(usize::from(self.max_room_size))
             .join_rate_limit(self.join_rate.per_second(), self.join_rate.burst())
             .message_rate_limit(self.message_rate.per_second(), self.message_rate.burst())
-            .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst());
+            .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst())
+            .resume_grace(self.resume_grace);
         // Pages served by any of the app's listeners (the main port and
         // --peerjs-port) may use every one of them.
         let own_ports = std::iter::once(self.addr.port()).chain(self.peerjs_port);

@@ -366,3 +366,43 @@ async fn peerjs_peers_per_address_are_capped_through_the_listener() {
         json!({"type": "ERROR", "payload": {"msg": "Too many peers from this address"}})
     );
 }
+
+/// Issue 22, finding 1: Alice is in a room and her PeerJS socket drops (no
+/// close frame). Mallory, with no cookie and her own token, cannot register
+/// Alice's id (`ID-TAKEN` every time), so she cannot join anywhere as Alice
+/// nor receive what Bob sends Alice; Alice's reconnect with her own token
+/// gets `OPEN` at once and Bob's offer.
+#[tokio::test]
+async fn a_dropped_peerjs_socket_keeps_its_id_from_strangers() {
+    let app = app(&[]).await;
+    let url = app.url();
+    let (cookie_a, peer_a) = browser(&app, "alice").await;
+    let (cookie_b, mut peer_b) = browser(&app, "bob").await;
+    let mut sio = Sio::start().await.unwrap();
+    sio.connected("a", &url, json!({"extraHeaders": {"cookie": cookie_a}})).await.unwrap();
+    sio.connected("b", &url, json!({"extraHeaders": {"cookie": cookie_b}})).await.unwrap();
+    let ack = sio.request("a", "join-room", json!(["room-1", "alice"]), 1).await.unwrap();
+    assert_eq!(ack[0]["ok"], true, "{ack:?}");
+    let ack = sio.request("b", "join-room", json!(["room-1", "bob"]), 1).await.unwrap();
+    assert_eq!(ack, [json!({"ok": true, "users": ["alice"]})]);
+
+    peer_a.drop_connection();
+    let stranger = format!("ws://{}/peerjs/peerjs?key=peerjs&id=alice&token=mallory&version=1.5.5", app.addr);
+    for _ in 0..10 {
+        let mut mallory = PeerClient::connect(&stranger).await.unwrap();
+        let frame = mallory.expect_json().await;
+        assert_eq!(frame["type"], "ID-TAKEN", "Mallory got {frame}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    sio.connected("m", &url, json!({"auth": {"peerToken": "mallory"}})).await.unwrap();
+    let ack = sio.request("m", "join-room", json!(["room-2", "alice"]), 1).await.unwrap();
+    assert_eq!(ack[0]["error"]["code"], "user-id-not-proven", "{ack:?}");
+
+    peer_b.send_json(&json!({"type": "OFFER", "dst": "alice", "payload": {"sdp": "x"}})).await;
+    let own = format!("ws://{}/peerjs/peerjs?key=peerjs&id=alice&token=tok-alice&version=1.5.5", app.addr);
+    let mut alice = PeerClient::connect(&own).await.unwrap();
+    alice.expect_open().await;
+    let offer = alice.expect_json().await;
+    assert_eq!(offer, json!({"type": "OFFER", "src": "bob", "dst": "alice", "payload": {"sdp": "x"}}));
+    sio.exit().await.unwrap();
+}

@@ -128,12 +128,23 @@ impl Hub {
         WeakHub(Arc::downgrade(&self.inner))
     }
 
-    /// Expires held messages (sending EXPIRE to their senders) and drops
-    /// peers silent for longer than the idle timeout, as of now. The
+    /// Expires held messages (sending EXPIRE to their senders), drops peers
+    /// silent for longer than the idle timeout, and releases reserved PeerJS
+    /// ids whose grace is over and that no room uses, as of now. The
     /// [`Hub::take_sweeper`] task calls it periodically.
     pub fn sweep(&self) {
         let now = Instant::now();
         self.with_peers(|peers, env| peers.sweep(env, now));
+        // Reserved PeerJS ids whose time is up are released unless a room
+        // still uses them. The two locks are taken one after the other.
+        let due = self.lock_peers().reservations_due(now);
+        if !due.is_empty() {
+            let free: Vec<_> = {
+                let rooms = self.lock_rooms();
+                due.into_iter().filter(|id| !rooms.uses_user(id)).collect()
+            };
+            self.with_peers(|peers, env| free.iter().for_each(|id| peers.release(env, id, now)));
+        }
     }
 
     /// The task that calls [`Hub::sweep`] every

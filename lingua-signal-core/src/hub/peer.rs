@@ -9,7 +9,7 @@ use crate::{
     Hub, Identity, Inbox, PeerId,
     frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame},
     metrics::inc,
-    relay::{AdmitError, PeerParams, RegisterError, Session},
+    relay::{AdmitError, Departure, PeerParams, RegisterError, Session},
 };
 
 impl Hub {
@@ -53,7 +53,7 @@ impl Hub {
         match self.with_peers(|peers, env| peers.register(env, id, token, cookie)) {
             Ok((session, inbox)) => {
                 tracing::debug!(peer = %id, "registered");
-                Ok((PeerSession { hub: self.clone(), id: id.clone(), session }, inbox))
+                Ok((PeerSession { hub: self.clone(), id: id.clone(), session, lost: false }, inbox))
             }
             Err(error) => {
                 inc(&self.metrics().refused);
@@ -112,12 +112,17 @@ impl Hub {
 }
 
 /// A registered peer. Dropping it unregisters the id (if this session still
-/// holds it); nobody is told, as in the reference server.
+/// holds it); nobody is told, as in the reference server. The id is free
+/// for anyone at once, unless a rooms connection is in a room under it:
+/// then only the same client (token or client cookie) may register it
+/// while that lasts. [`PeerSession::lost`] keeps it for its client for
+/// [`Config::resume_grace`](crate::Config::resume_grace) too.
 #[derive(Debug)]
 pub struct PeerSession {
     hub: Hub,
     id: PeerId,
     session: Session,
+    lost: bool,
 }
 
 impl PeerSession {
@@ -166,12 +171,29 @@ impl PeerSession {
     pub fn is_registered(&self) -> bool {
         self.hub.lock_peers().is_registered(&self.id, self.session)
     }
+
+    /// Ends the registration of a socket that was lost without a goodbye (no
+    /// close frame: a network drop, a dead peer): the id stays reserved for
+    /// the same client (its token or client cookie) for
+    /// [`Config::resume_grace`](crate::Config::resume_grace), and longer
+    /// while a room uses it, so that nobody else takes it while the client
+    /// reconnects. Dropping the session instead is a clean close.
+    pub fn lost(mut self) {
+        self.lost = true;
+    }
 }
 
 impl Drop for PeerSession {
     fn drop(&mut self) {
-        if self.hub.with_peers(|peers, env| peers.unregister(env, &self.id, self.session)) {
-            tracing::debug!(peer = %self.id, "unregistered");
+        let departure = if self.lost {
+            Departure::Lost
+        } else {
+            // Asked before the relay's lock: the two locks are never held
+            // together.
+            Departure::Left { in_use: self.hub.lock_rooms().uses_user(&self.id) }
+        };
+        if self.hub.with_peers(|peers, env| peers.unregister(env, &self.id, self.session, departure)) {
+            tracing::debug!(peer = %self.id, ?departure, "unregistered");
         }
     }
 }
@@ -182,6 +204,48 @@ mod tests {
 
     fn params(query: &[(&str, &str)]) -> PeerParams {
         PeerParams::from_pairs(query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+    }
+
+    fn reconnect(hub: &Hub, id: &str, token: &str) -> Result<PeerSession, RegisterError> {
+        hub.register(&id.parse().unwrap(), token).map(|(session, _)| session)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_socket_keeps_its_id_for_its_own_token_during_the_grace() {
+        let grace = std::time::Duration::from_secs(15);
+        let hub = Hub::new(crate::Config::default().resume_grace(grace));
+        reconnect(&hub, "alice", "alice-token").unwrap().lost();
+        // A stranger's own token proves nothing about Alice's id.
+        assert_eq!(reconnect(&hub, "alice", "mallory").unwrap_err(), RegisterError::IdTaken);
+        assert!(!hub.peer_ids().iter().any(|id| id.as_str() == "alice"));
+        // Alice's reconnect (same token) takes it back at once, and a clean
+        // close then releases it.
+        drop(reconnect(&hub, "alice", "alice-token").unwrap());
+        drop(reconnect(&hub, "alice", "mallory").unwrap());
+        // After the grace, a lost id is free again.
+        reconnect(&hub, "bob", "bob-token").unwrap().lost();
+        tokio::time::advance(grace - std::time::Duration::from_millis(1)).await;
+        hub.sweep();
+        assert_eq!(reconnect(&hub, "bob", "mallory").unwrap_err(), RegisterError::IdTaken);
+        tokio::time::advance(std::time::Duration::from_millis(1)).await;
+        hub.sweep();
+        assert!(reconnect(&hub, "bob", "mallory").is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_id_a_room_uses_stays_its_clients_after_a_clean_close() {
+        let hub = Hub::default();
+        let (session, _inbox) = hub.register(&"alice".parse().unwrap(), "alice-token").unwrap();
+        let (member, _events) = hub.connect();
+        member.join(&"lesson".parse().unwrap(), &"alice".parse().unwrap()).unwrap();
+        drop(session);
+        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+        hub.sweep();
+        assert_eq!(reconnect(&hub, "alice", "mallory").unwrap_err(), RegisterError::IdTaken);
+        // The membership ends: the id is released at the next sweep.
+        drop(member);
+        hub.sweep();
+        assert!(reconnect(&hub, "alice", "mallory").is_ok());
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! - registration happens before the first read, because the stock client
 //!   sends as soon as the socket is open, without waiting for OPEN;
 //! - the id is released before the close handshake, so a client that saw
-//!   its socket close can register again at once;
+//!   its socket close can register again at once; a socket lost without a
+//!   close frame leaves the id reserved for the same client
+//!   ([`PeerSession::lost`]);
 //! - malformed frames are ignored, never answered: an ERROR frame would make
 //!   the stock client give up its peer.
 
@@ -88,6 +90,10 @@ impl ReadError {
             }
             if text.starts_with("UTF-8 encoding error") {
                 return Self::InvalidUtf8;
+            }
+            // The peer went away without a close frame: lost, not broken.
+            if text.contains("without closing handshake") {
+                return Self::Lost;
             }
             if text.starts_with("WebSocket protocol error") {
                 return Self::Protocol;
@@ -210,8 +216,13 @@ impl PeerJsServer {
                 break end;
             }
         };
-        // Free the id before the close handshake (see the module's invariants).
-        drop(session);
+        // Free the id before the close handshake (see the module's
+        // invariants); a socket lost without a goodbye keeps it reserved for
+        // its client, which is about to reconnect.
+        match end {
+            End::Lost => session.lost(),
+            _ => drop(session),
+        }
         end
     }
 }
@@ -324,6 +335,10 @@ mod tests {
             ReadError::Protocol
         );
         assert_eq!(ReadError::classify(&inner("IO error: reset")), ReadError::Lost);
+        assert_eq!(
+            ReadError::classify(&inner("WebSocket protocol error: Connection reset without closing handshake")),
+            ReadError::Lost
+        );
         assert_eq!(ReadError::TooBig.close_frame().map(|f| f.code), Some(1009));
         assert_eq!(ReadError::Lost.close_frame(), None);
     }

@@ -9,5 +9,5 @@ mod admission;
 mod state;
 
 pub use admission::{AdmitError, PeerParams};
+pub(crate) use state::{Departure, PeerState, Session};
 pub use state::{MAX_TOKEN_LEN, RegisterError, error_frame};
-pub(crate) use state::{PeerState, Session};

@@ -6,6 +6,9 @@
 //! Invariants, kept by every operation:
 //! - an id is registered at most once; only its current session can
 //!   send as it or unregister it;
+//! - an id whose socket was lost (or that a room still uses) is reserved
+//!   for the client that registered it: only the same token or client
+//!   cookie may register it until the reservation ends;
 //! - held messages are flushed right after OPEN, before any live message,
 //!   because both happen under the same lock;
 //! - held messages are bounded per destination and in total; over a bound,
@@ -76,6 +79,37 @@ struct Peer {
     relays: Limiter,
 }
 
+/// An id kept for the client that registered it, after its socket ended.
+#[derive(Debug)]
+struct Reservation {
+    token: Arc<str>,
+    cookie: Option<Arc<str>>,
+    /// Not released before this, and not while a room uses the id.
+    until: Instant,
+}
+
+impl Reservation {
+    fn of(peer: &Peer, until: Instant) -> Self {
+        Self { token: peer.token.clone(), cookie: peer.cookie.clone(), until }
+    }
+
+    /// Whether `token` or `cookie` shows the client that registered the id.
+    fn owned_by(&self, token: Option<&str>, cookie: Option<&Arc<str>>) -> bool {
+        token.is_some_and(|t| *self.token == *t) || cookie.zip(self.cookie.as_ref()).is_some_and(|(a, b)| a == b)
+    }
+}
+
+/// How a registration ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Departure {
+    /// The client closed its socket (a close frame) or misbehaved: the id
+    /// is released at once, unless `in_use` (a room uses it).
+    Left { in_use: bool },
+    /// The socket was lost without a goodbye: the id is reserved for the
+    /// grace period.
+    Lost,
+}
+
 #[derive(Debug)]
 struct Held {
     since: Instant,
@@ -86,6 +120,7 @@ struct Held {
 pub(crate) struct PeerState {
     next_session: u64,
     peers: HashMap<PeerId, Peer>,
+    reserved: HashMap<PeerId, Reservation>,
     held: HashMap<PeerId, Held>,
     held_total: usize,
 }
@@ -96,6 +131,7 @@ impl PeerState {
             peer.outbox.set_reason(CloseReason::Shutdown);
         }
         self.peers.clear();
+        self.reserved.clear();
         self.held.clear();
         self.held_total = 0;
         self.gauges(m);
@@ -105,14 +141,51 @@ impl PeerState {
         m.peers.store(self.peers.len() as u64, Relaxed);
     }
 
+    /// Ends the registration of `id`, for `reason` when the hub ends it. A
+    /// peer that went silent or could not keep up did not say goodbye: its
+    /// id is reserved for the grace period, as for a lost socket.
     fn remove(&mut self, id: &PeerId, reason: Option<CloseReason>, env: &Env<'_>) {
+        let departure = match reason {
+            Some(CloseReason::IdleTimeout | CloseReason::SlowConsumer) => Departure::Lost,
+            _ => Departure::Left { in_use: false },
+        };
+        self.end(id, reason, departure, env);
+    }
+
+    fn end(&mut self, id: &PeerId, reason: Option<CloseReason>, departure: Departure, env: &Env<'_>) {
         if let Some(peer) = self.peers.remove(id) {
             if let Some(reason) = reason {
                 peer.outbox.set_reason(reason);
             }
-            env.backplane.peer_unregistered(id);
+            let now = Instant::now();
+            match departure {
+                Departure::Lost => {
+                    self.reserved.insert(id.clone(), Reservation::of(&peer, now + env.config.grace()));
+                }
+                Departure::Left { in_use: true } => {
+                    self.reserved.insert(id.clone(), Reservation::of(&peer, now));
+                }
+                // Other nodes hear of it once the reservation ends.
+                Departure::Left { in_use: false } => env.backplane.peer_unregistered(id),
+            }
         }
         self.gauges(env.metrics);
+    }
+
+    /// The reserved ids whose time is up, to release unless a room uses
+    /// them ([`PeerState::release`]).
+    pub(crate) fn reservations_due(&self, now: Instant) -> Vec<PeerId> {
+        self.reserved.iter().filter(|(_, r)| now >= r.until).map(|(id, _)| id.clone()).collect()
+    }
+
+    /// Releases the reservation of `id` (if its time is still up: the owner
+    /// may have registered it again meanwhile).
+    pub(crate) fn release(&mut self, env: &Env<'_>, id: &PeerId, now: Instant) {
+        if self.reserved.get(id).is_some_and(|r| now >= r.until) {
+            self.reserved.remove(id);
+            env.backplane.peer_unregistered(id);
+            tracing::debug!(peer = %id, "reservation released");
+        }
     }
 
     fn is_current(&self, id: &PeerId, session: u64) -> bool {
@@ -206,7 +279,8 @@ impl PeerState {
     pub(crate) fn fresh_id(&self, env: &Env<'_>) -> PeerId {
         loop {
             let id = PeerId::random();
-            if !self.peers.contains_key(&id) && !env.backplane.peer_elsewhere(&id) {
+            let free = !self.peers.contains_key(&id) && !self.reserved.contains_key(&id);
+            if free && !env.backplane.peer_elsewhere(&id) {
                 return id;
             }
         }
@@ -226,6 +300,14 @@ impl PeerState {
     ) -> Result<(Session, Inbox<ServerFrame>), RegisterError> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(RegisterError::BadToken);
+        }
+        if let Some(reservation) = self.reserved.get(id) {
+            // Only the client that held the id may take it back; a token a
+            // stranger chose proves nothing.
+            if !reservation.owned_by(Some(token), cookie.as_ref()) {
+                return Err(RegisterError::IdTaken);
+            }
+            self.reserved.remove(id);
         }
         match self.peers.get(id) {
             Some(peer) if *peer.token != *token => return Err(RegisterError::IdTaken),
@@ -256,12 +338,12 @@ impl PeerState {
         Ok((session, inbox))
     }
 
-    /// Drops the registration of `id` if `session` still holds it. Returns
-    /// whether it did.
-    pub(crate) fn unregister(&mut self, env: &Env<'_>, id: &PeerId, session: Session) -> bool {
+    /// Ends the registration of `id` if `session` still holds it, releasing
+    /// or reserving the id as `departure` says. Returns whether it did.
+    pub(crate) fn unregister(&mut self, env: &Env<'_>, id: &PeerId, session: Session, departure: Departure) -> bool {
         let current = self.is_current(id, session);
         if current {
-            self.remove(id, None, env);
+            self.end(id, None, departure, env);
         }
         current
     }
@@ -272,7 +354,11 @@ impl PeerState {
 
     /// Whether `id` is registered by the client that showed `proof`: the
     /// same PeerJS token, or the same client cookie.
+    /// A reserved id (its socket is reconnecting) is still its client's.
     pub(crate) fn is_owned_by(&self, id: &PeerId, proof: &Proof) -> bool {
+        if let Some(reservation) = self.reserved.get(id) {
+            return reservation.owned_by(proof.token.as_deref(), proof.cookie.as_ref());
+        }
         let Some(peer) = self.peers.get(id) else { return false };
         let same = |a: Option<&Arc<str>>, b: Option<&Arc<str>>| a.zip(b).is_some_and(|(a, b)| a == b);
         same(proof.token.as_ref(), Some(&peer.token)) || same(proof.cookie.as_ref(), peer.cookie.as_ref())

@@ -252,11 +252,13 @@ pub const SHORT_GRACE: Duration = Duration::from_millis(400);
 /// The hub configuration of the standard suite server: short timers so the
 /// timer tests take about a second. Expire 400 ms, alive 1500 ms (long
 /// enough that the other tests, which send no heartbeats, finish first),
-/// sweep every 50 ms, 64 peers, 128 KiB frames.
+/// a dropped socket's id reserved for 600 ms, sweep every 50 ms, 64 peers,
+/// 128 KiB frames.
 #[must_use]
 pub fn suite_config() -> Config {
     Config::default()
         .expire_timeout(Duration::from_millis(400))
+        .resume_grace(Duration::from_millis(600))
         .alive_timeout(Duration::from_millis(1500))
         .sweep_interval(Duration::from_millis(50))
         .max_peers(64)
@@ -336,6 +338,7 @@ macro_rules! peerjs_suite {
             leave_and_expire_to_absent_are_dropped => standard,
             expire_sent_once_per_sender_after_expire_timeout => standard,
             id_released_immediately_on_close_and_no_leave_sent => standard,
+            a_dropped_socket_keeps_its_id_for_its_token_during_the_grace => standard,
             silent_client_dropped_after_alive_timeout => standard,
             heartbeat_keeps_client_alive => standard,
             server_pings_when_configured => pinging,

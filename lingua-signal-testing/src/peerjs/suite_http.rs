@@ -128,7 +128,10 @@ pub async fn websocket_only_at_its_exact_path(t: &Target) {
         let url = format!("ws://{}{}{path}?{query}", t.addr, t.mount());
         assert!(PeerClient::connect(&url).await.is_err(), "{url} was upgraded");
     }
-    t.connect(&query).await.expect_open().await;
+    let mut peer = t.connect(&query).await;
+    peer.expect_open().await;
+    // A clean close: the id is free for whatever runs next on this server.
+    peer.close().await;
 }
 
 /// With an origin list, only a listed `Origin` is echoed; `Vary` is sent
