@@ -36,6 +36,7 @@ import { chromium } from 'playwright-core';
 import { mediaScenarios } from './media.mjs';
 import { messageScenarios } from './messages.mjs';
 import { originalPageScenario, seedShapeScenario } from './original.mjs';
+import { oversizedFragmentedMessage } from './wire.mjs';
 import { clusterScenario } from './cluster.mjs';
 import { passPrejoin, prejoinScenarios } from './prejoin.mjs';
 import { lastTurnLog, turnScenarios } from './turn.mjs';
@@ -92,6 +93,7 @@ async function main() {
     await scenario('camera refused: joins as a viewer, sees the others, and the others see its tile', () => viewer(state));
     await scenario('a page crashes: the others drop it within 5 s via user-disconnected (calling and answering side)', () => crashes(state));
     await scenario('a room id with markup gets the 404 page and runs no script', () => markup(state));
+    await scenario('a PeerJS message over the limit in fragments (npm ws): the client reads close code 1009, not a reset', () => oversizedFragmentedMessage(state));
     const messages = messageScenarios({ artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need });
     await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));

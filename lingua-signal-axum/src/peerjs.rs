@@ -101,12 +101,16 @@ async fn upgrade(
     // Percent-decoding is lossy, never fails: a rejection would mean "no
     // parameters" anyway.
     let params = PeerParams::from_pairs(query.map(|Query(pairs)| pairs).unwrap_or_default());
-    let max = server.hub().config().message_bytes();
+    let config = server.hub().config();
+    let (max, frame) = (config.relay_bytes(), config.message_bytes().max(config.relay_bytes()));
     // tungstenite enforces the size limit before buffering a whole frame.
     // Its read buffer would otherwise start at 128 KiB, zero-filled, for
     // every socket: signaling frames are small, and a larger one grows it.
+    // A frame up to the general frame limit is read whole before the
+    // message limit refuses it: the socket stays framed and closes cleanly
+    // with 1009. A larger frame is refused from its header.
     ws.max_message_size(max)
-        .max_frame_size(max)
+        .max_frame_size(frame)
         .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
 }

@@ -37,6 +37,8 @@ pub struct Config {
     message_burst: u32,
     join_rate: Rate,
     relay_rate: Rate,
+    relay_bytes: usize,
+    relay_byte_rate: Rate,
     resume_grace: Duration,
 }
 
@@ -59,6 +61,8 @@ impl Default for Config {
             message_burst: 20,
             join_rate: Rate::new(2, 10),
             relay_rate: Rate::new(100, 400),
+            relay_bytes: 64 * 1024,
+            relay_byte_rate: Rate::new(128 * 1024, 512 * 1024),
             resume_grace: Duration::from_secs(15),
         }
     }
@@ -140,6 +144,36 @@ impl Config {
     #[must_use]
     pub fn sweep_interval(mut self, d: Duration) -> Self {
         self.sweep_interval = d.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Largest PeerJS message, in bytes of its text frame, that the relay
+    /// takes: signaling-sized (an SDP offer with many codecs and simulcast
+    /// is 5–20 KiB). Default 64 KiB; at most
+    /// [`max_message_bytes`](Self::max_message_bytes). A larger message
+    /// closes the socket with 1009.
+    ///
+    /// It also sizes each peer's share of another peer's queue: one sender
+    /// may have at most a quarter of the receiver's
+    /// [`outbound_capacity`](Self::outbound_capacity) messages and twice
+    /// this many bytes waiting there, and all senders together eight times
+    /// this many bytes. A message over its sender's share is dropped and
+    /// the sender gets EXPIRE (then a close, as for the relay rate limit):
+    /// the receiver is never closed because of what others send it.
+    #[must_use]
+    pub fn max_relay_bytes(mut self, n: usize) -> Self {
+        self.relay_bytes = n.max(64);
+        self
+    }
+
+    /// How many bytes of PeerJS messages one peer may have relayed: `burst`
+    /// at once, then `per_second`. Default 128 KiB per second, bursts of
+    /// 512 KiB (a call's setup is a few dozen KiB). Over it, as over
+    /// [`relay_rate_limit`](Self::relay_rate_limit): EXPIRE, and a close
+    /// for a peer that keeps going.
+    #[must_use]
+    pub fn relay_byte_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.relay_byte_rate = Rate::new(per_second, burst);
         self
     }
 
@@ -301,6 +335,19 @@ impl Config {
     #[must_use]
     pub fn alive(&self) -> Duration {
         self.alive_timeout
+    }
+
+    /// See [`Config::max_relay_bytes`] (never more than
+    /// [`Config::message_bytes`]).
+    #[must_use]
+    pub fn relay_bytes(&self) -> usize {
+        self.relay_bytes.min(self.message_bytes)
+    }
+
+    /// See [`Config::relay_byte_rate_limit`].
+    #[must_use]
+    pub fn relay_byte_rate(&self) -> Rate {
+        self.relay_byte_rate
     }
 
     /// See [`Config::resume_grace`].

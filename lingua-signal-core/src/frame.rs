@@ -108,6 +108,47 @@ pub enum FrameError {
     /// A relayed type without a usable `dst`.
     #[error("message has no valid dst: {0}")]
     BadDestination(String),
+    /// The payload nests arrays and objects deeper than
+    /// [`MAX_PAYLOAD_DEPTH`]: no signaling message does, and a receiver's
+    /// JSON parser may choke on it.
+    #[error("payload nests deeper than {max} levels")]
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// How deeply a relayed payload may nest arrays and objects. SDP offers,
+/// answers and candidates nest three or four levels.
+pub const MAX_PAYLOAD_DEPTH: usize = 32;
+
+/// Whether `json` (valid JSON text) nests arrays and objects deeper than
+/// `max`; brackets inside strings do not count.
+fn deeper_than(json: &str, max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[derive(Deserialize)]
@@ -149,6 +190,9 @@ impl ClientFrame {
         };
         let dst = raw.dst.ok_or_else(|| FrameError::BadDestination("missing".into()))?;
         let dst = serde_json::from_str::<PeerId>(dst.get()).map_err(|e| FrameError::BadDestination(e.to_string()))?;
+        if raw.payload.as_ref().is_some_and(|p| deeper_than(p.get(), MAX_PAYLOAD_DEPTH)) {
+            return Err(FrameError::TooDeep { max: MAX_PAYLOAD_DEPTH });
+        }
         Ok(Self::Relay { kind, dst, payload: raw.payload })
     }
 }
@@ -168,6 +212,16 @@ mod tests {
         assert_eq!(kind, MessageKind::Offer);
         assert_eq!(dst.as_str(), "b");
         assert_eq!(payload.unwrap().get(), r#"{"x": [1, 2.50]}"#);
+    }
+
+    #[test]
+    fn deep_payloads_are_refused_and_brackets_in_strings_do_not_count() {
+        let nested = |n: usize| format!(r#"{{"type":"OFFER","dst":"b","payload":{}{}}}"#, "[".repeat(n), "]".repeat(n));
+        assert!(matches!(ClientFrame::parse(&nested(MAX_PAYLOAD_DEPTH), 4096), Ok(ClientFrame::Relay { .. })));
+        let too_deep = ClientFrame::parse(&nested(MAX_PAYLOAD_DEPTH + 1), 4096);
+        assert_eq!(too_deep.unwrap_err(), FrameError::TooDeep { max: MAX_PAYLOAD_DEPTH });
+        let text = format!(r#"{{"type":"OFFER","dst":"b","payload":{{"sdp":"{}\"["}}}}"#, "[{".repeat(100));
+        assert!(matches!(ClientFrame::parse(&text, 4096), Ok(ClientFrame::Relay { .. })), "{text}");
     }
 
     #[test]
@@ -198,13 +252,13 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_passes_through_without_recursion() {
+    fn deep_nesting_costs_no_recursion_and_is_refused() {
         // The payload is skipped over, not built into a tree, so depth costs
-        // no stack; it is relayed as sent and the size limit bounds it.
+        // no stack; then its depth is counted and it is refused.
         let payload = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let deep = format!(r#"{{"type":"OFFER","dst":"a","payload":{payload}}}"#);
-        let Ok(ClientFrame::Relay { payload: Some(raw), .. }) = ClientFrame::parse(&deep, usize::MAX) else { panic!() };
-        assert_eq!(raw.get(), payload);
+        let refused = ClientFrame::parse(&deep, usize::MAX);
+        assert_eq!(refused.unwrap_err(), FrameError::TooDeep { max: MAX_PAYLOAD_DEPTH });
         let deep_type = format!(r#"{{"type":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
         assert!(matches!(ClientFrame::parse(&deep_type, usize::MAX), Ok(ClientFrame::Ignored)));
     }

@@ -168,12 +168,19 @@ impl Bucket {
 
     /// Takes a token if there is one.
     pub(crate) fn take(&mut self, per_second: u32, burst: u32) -> bool {
+        self.take_amount(1, per_second, burst)
+    }
+
+    /// Takes `amount` tokens if there are that many.
+    pub(crate) fn take_amount(&mut self, amount: usize, per_second: u32, burst: u32) -> bool {
         let now = Instant::now();
         let refill = now.duration_since(self.last).as_secs_f64() * f64::from(per_second);
         self.tokens = (self.tokens + refill).min(f64::from(burst));
         self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        #[allow(clippy::cast_precision_loss)] // amounts are message sizes, far below 2^52
+        let amount = amount as f64;
+        if self.tokens >= amount {
+            self.tokens -= amount;
             true
         } else {
             false
@@ -208,13 +215,27 @@ impl Limiter {
     }
 
     pub(crate) fn check(&mut self, rate: Rate) -> Verdict {
-        if self.tokens.take(rate.per_second, rate.burst) {
+        self.check_amount(1, rate)
+    }
+
+    /// [`Limiter::check`] for an operation that costs `amount` tokens (a
+    /// message of `amount` bytes against a byte rate); a refusal takes as
+    /// many strikes.
+    pub(crate) fn check_amount(&mut self, amount: usize, rate: Rate) -> Verdict {
+        if self.tokens.take_amount(amount, rate.per_second, rate.burst) {
             Verdict::Allowed
-        } else if self.strikes.take(rate.per_second, rate.burst) {
+        } else if self.strikes.take_amount(amount, rate.per_second, rate.burst) {
             Verdict::Refused
         } else {
             Verdict::Abusive
         }
+    }
+
+    /// Counts an operation refused for another reason (over a byte rate,
+    /// over a share) as going over this limit: [`Verdict::Refused`] while
+    /// strikes last, then [`Verdict::Abusive`].
+    pub(crate) fn strike(&mut self, rate: Rate) -> Verdict {
+        if self.strikes.take(rate.per_second, rate.burst) { Verdict::Refused } else { Verdict::Abusive }
     }
 }
 

@@ -61,6 +61,8 @@ pub(crate) enum Push {
     Sent,
     /// The queue is full; the caller must evict this connection.
     Full,
+    /// [`Outbox::push_if`]'s test refused the item; nothing changed.
+    Refused,
     /// The receiving half is gone; the caller should forget this connection.
     Gone,
 }
@@ -120,12 +122,21 @@ impl<T> Outbox<T> {
     }
 
     pub(crate) fn push(&self, item: T) -> Push {
+        self.push_if(item, |_| true)
+    }
+
+    /// Queues `item` if `admit`, shown what is queued now, says so
+    /// ([`Push::Refused`] otherwise): a budget over the waiting items.
+    pub(crate) fn push_if(&self, item: T, admit: impl FnOnce(&VecDeque<T>) -> bool) -> Push {
         let mut state = self.shared.lock();
         if !state.inbox_alive {
             return Push::Gone;
         }
         if state.queue.len() >= state.capacity {
             return Push::Full;
+        }
+        if !admit(&state.queue) {
+            return Push::Refused;
         }
         state.queue.push_back(item);
         let waker = state.waker.take();

@@ -186,7 +186,7 @@ impl RoomState {
             RoomEvent { activity, room: room.clone(), user: user.clone(), conn: id, identity: identity.clone() };
         self.observers.retain(|observer| match observer.push(event.clone()) {
             Push::Sent => true,
-            Push::Full => {
+            Push::Full | Push::Refused => {
                 tracing::warn!("dropping a room event subscriber: its queue is full");
                 observer.set_reason(CloseReason::SlowConsumer);
                 false
@@ -345,7 +345,7 @@ impl RoomState {
             let Some(conn) = self.conns.get(id) else { continue };
             match conn.outbox.push(event.clone()) {
                 Push::Sent => inc(&m.events),
-                Push::Full => evicted.push((*id, Some(CloseReason::SlowConsumer))),
+                Push::Full | Push::Refused => evicted.push((*id, Some(CloseReason::SlowConsumer))),
                 Push::Gone => evicted.push((*id, None)),
             }
         }

@@ -47,9 +47,10 @@ fn websocket(server: PeerJsServer) -> impl Filter<Extract = (Response,), Error =
             crate::spawn_sweeper(server.hub());
             let server = server.clone();
             let params = PeerParams::from_pairs(query);
-            let max = server.hub().config().message_bytes();
+            let config = server.hub().config();
             upgrade
-                .max_message_bytes(max)
+                .max_message_bytes(config.relay_bytes())
+                .max_frame_bytes(config.message_bytes().max(config.relay_bytes()))
                 .reply(move |socket| async move { server.serve_socket(convert(socket), params, request).await })
         },
     )

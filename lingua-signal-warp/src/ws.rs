@@ -41,6 +41,7 @@ pub(crate) struct Upgrade {
     accept: String,
     on_upgrade: OnUpgrade,
     max_message_bytes: usize,
+    max_frame_bytes: Option<usize>,
 }
 
 /// Matches a `GET` that asks for a websocket (any other request is
@@ -52,6 +53,7 @@ pub(crate) fn upgrade() -> impl Filter<Extract = (Upgrade,), Error = Rejection> 
                 accept,
                 on_upgrade,
                 max_message_bytes: usize::MAX,
+                max_frame_bytes: None,
             });
             future::ready(upgrade.ok_or_else(warp::reject::not_found))
         },
@@ -78,6 +80,15 @@ impl Upgrade {
         self
     }
 
+    /// Refuses single frames over `bytes` as soon as their header is read
+    /// (default: the message limit). Larger than the message limit, a
+    /// message over that limit fails only after its frame was read whole,
+    /// so the connection stays framed and can close cleanly with 1009.
+    pub(crate) fn max_frame_bytes(mut self, bytes: usize) -> Self {
+        self.max_frame_bytes = Some(bytes);
+        self
+    }
+
     /// Answers `101 Switching Protocols` and runs `serve` on the websocket
     /// once hyper hands the connection over.
     pub(crate) fn reply<F, S>(self, serve: S) -> Response
@@ -88,7 +99,7 @@ impl Upgrade {
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(self.max_message_bytes))
-            .max_frame_size(Some(self.max_message_bytes));
+            .max_frame_size(Some(self.max_frame_bytes.unwrap_or(self.max_message_bytes)));
         tokio::spawn(async move {
             match self.on_upgrade.await {
                 Ok(upgraded) => {

@@ -139,7 +139,7 @@ impl PeerSession {
     }
 
     /// Parses one text frame (bounded by
-    /// [`Config::max_message_bytes`](crate::Config::max_message_bytes)) and
+    /// [`Config::max_relay_bytes`](crate::Config::max_relay_bytes)) and
     /// acts on it with [`PeerSession::handle`].
     ///
     /// # Errors
@@ -148,7 +148,7 @@ impl PeerSession {
     /// dropped and changes nothing. Servers ignore it: an ERROR frame would
     /// make the stock client give up its peer.
     pub fn handle_text(&self, text: &str) -> Result<(), FrameError> {
-        match ClientFrame::parse(text, self.hub.config().message_bytes()) {
+        match ClientFrame::parse(text, self.hub.config().relay_bytes()) {
             Ok(frame) => {
                 self.handle(frame);
                 Ok(())
@@ -246,6 +246,70 @@ mod tests {
         drop(member);
         hub.sweep();
         assert!(reconnect(&hub, "alice", "mallory").is_ok());
+    }
+
+    fn payload(len: usize) -> Option<Box<RawValue>> {
+        RawValue::from_string(format!("\"{}\"", "x".repeat(len.saturating_sub(2)))).ok()
+    }
+
+    /// Drains `inbox`: the messages it got, and whether it was closed (and
+    /// why).
+    fn drain(inbox: &mut Inbox<ServerFrame>) -> Vec<Message> {
+        std::iter::from_fn(|| inbox.try_recv())
+            .filter_map(|frame| match frame {
+                ServerFrame::Message(message) => Some(message),
+                ServerFrame::Open => None,
+            })
+            .collect()
+    }
+
+    /// Issue 22, finding 2: five peers flood one receiver that is not
+    /// reading. The receiver keeps its registration and its queue holds
+    /// each sender's share; the senders get EXPIRE for it.
+    #[test]
+    fn many_senders_cannot_evict_a_receiver() {
+        let hub = Hub::default();
+        let (victim, mut victim_inbox) = hub.register(&"victim".parse().unwrap(), "v").unwrap();
+        let senders: Vec<_> = (0..5).map(|i| hub.register(&format!("s{i}").parse().unwrap(), "t").unwrap()).collect();
+        for (sender, _) in &senders {
+            for _ in 0..400 {
+                sender.send(MessageKind::Candidate, "victim".parse().unwrap(), payload(40));
+            }
+        }
+        assert!(victim.is_registered(), "the receiver was closed");
+        assert_eq!(victim_inbox.close_reason(), None);
+        let received = drain(&mut victim_inbox);
+        let share = hub.config().outbound() / 4;
+        for (n, (sender, inbox)) in senders.into_iter().enumerate() {
+            let from = received.iter().filter(|m| m.src == *sender.id()).count();
+            assert!(from <= share, "s{n} has {from} messages queued, over its share of {share}");
+            let mut inbox = inbox;
+            let expired = drain(&mut inbox).iter().filter(|m| m.kind == MessageKind::Expire).count();
+            assert!(expired > 0, "s{n} heard nothing of its dropped messages");
+        }
+        assert!(received.len() >= share, "the first sender's share was delivered");
+    }
+
+    /// One peer sending large messages cannot evict a receiver either, and
+    /// its byte rate is bounded: past its burst it gets EXPIRE, then is
+    /// closed.
+    #[test]
+    fn large_messages_pay_their_sender_not_their_receiver() {
+        let hub = Hub::default();
+        let (victim, mut victim_inbox) = hub.register(&"victim".parse().unwrap(), "v").unwrap();
+        let (sender, mut sender_inbox) = hub.register(&"big".parse().unwrap(), "t").unwrap();
+        let size = hub.config().relay_bytes() - 100;
+        for _ in 0..300 {
+            sender.send(MessageKind::Offer, "victim".parse().unwrap(), payload(size));
+            // It reads what it is told (EXPIRE), as a live client does.
+            drain(&mut sender_inbox);
+        }
+        assert!(victim.is_registered());
+        let bytes: usize =
+            drain(&mut victim_inbox).iter().map(|m| m.payload.as_ref().map_or(0, |p| p.get().len())).sum();
+        assert!(bytes <= hub.config().relay_bytes() * 2, "{bytes} bytes queued from one sender");
+        assert!(!sender.is_registered(), "a sender that kept going over its limits is closed");
+        assert_eq!(sender_inbox.close_reason(), Some(crate::CloseReason::RateLimited));
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub use http::{Reply, Route};
 pub use options::PeerJsOptions;
 pub use socket::{CloseFrame, ReadError, WsMessage};
 
-pub use crate::frame::{ClientFrame, FrameError, Message, MessageKind, ServerFrame};
+pub use crate::frame::{ClientFrame, FrameError, MAX_PAYLOAD_DEPTH, Message, MessageKind, ServerFrame};
 pub use crate::hub::PeerSession;
 pub use crate::relay::{AdmitError, MAX_TOKEN_LEN, PeerParams, RegisterError, error_frame};
 use crate::{ConnectRequest, Hub};

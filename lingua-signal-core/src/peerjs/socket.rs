@@ -178,8 +178,11 @@ impl PeerJsServer {
                     End::Hub(reason) => Some(hub_close(reason)),
                     End::Read(error) => {
                         // The reader may sit inside a broken or oversized
-                        // frame: reading on would take its rest as frames.
+                        // frame: what it reads on is never acted on.
                         let _ = timeout(grace, socket.send(WsMessage::Close(error.close_frame()))).await;
+                        if error == ReadError::TooBig {
+                            linger(&mut socket, grace.min(LINGER)).await;
+                        }
                         return;
                     }
                 };
@@ -281,6 +284,24 @@ fn hub_close(reason: Option<CloseReason>) -> CloseFrame {
         _ => 1000,
     };
     CloseFrame { code, reason: Cow::Borrowed(reason.map_or("closed", CloseReason::as_str)) }
+}
+
+/// How long a socket closed for an oversized message lingers, its writing
+/// side shut, before it is dropped.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// After a 1009: shuts the writing side (the close frame, then a FIN) and
+/// waits up to `limit` before the socket is dropped. The reader cannot go
+/// on (it may sit inside the oversized frame), and dropping a connection
+/// with unread bytes resets it at once: a client still sending the rest of
+/// its message would lose the 1009 to the reset and see 1006.
+async fn linger<S>(socket: &mut S, limit: Duration)
+where
+    S: Sink<WsMessage> + Unpin,
+{
+    let start = Instant::now();
+    let _ = timeout(limit, socket.close()).await;
+    tokio::time::sleep_until(start + limit).await;
 }
 
 /// Sends `close` if any (`Some(None)` is a close frame without status),

@@ -12,7 +12,10 @@
 //! - held messages are flushed right after OPEN, before any live message,
 //!   because both happen under the same lock;
 //! - held messages are bounded per destination and in total; over a bound,
-//!   the message is dropped and its sender gets EXPIRE at once.
+//!   the message is dropped and its sender gets EXPIRE at once;
+//! - a relayed message never closes its receiver: each sender has a share
+//!   of the receiver's queue (messages and bytes); over it, the message is
+//!   dropped and the sender gets EXPIRE, then a close if it keeps going.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, atomic::Ordering::Relaxed};
@@ -77,6 +80,8 @@ struct Peer {
     last_seen: Instant,
     /// The rate limit of its relayed messages.
     relays: Limiter,
+    /// The byte rate limit of its relayed messages.
+    relay_bytes: Limiter,
 }
 
 /// An id kept for the client that registered it, after its socket ended.
@@ -204,10 +209,49 @@ impl PeerState {
                 self.remove(id, Some(CloseReason::SlowConsumer), env);
                 false
             }
+            // Only relayed messages are tested (`push_relayed`).
+            Push::Refused => false,
             Push::Gone => {
                 self.remove(id, None, env);
                 false
             }
+        }
+    }
+
+    /// Queues a message from another peer to `message.dst` within the
+    /// sender's share of the receiver's queue ([`Config::max_relay_bytes`]).
+    /// Returns whether it was queued; a message over the share is not, and
+    /// the receiver is left alone: the caller tells the sender.
+    ///
+    /// [`Config::max_relay_bytes`]: crate::Config::max_relay_bytes
+    fn push_relayed(&mut self, message: Message, env: &Env<'_>) -> Relayed {
+        let Some(peer) = self.peers.get(&message.dst) else { return Relayed::Absent };
+        let config = env.config;
+        let share_items = (config.outbound() / 4).max(1);
+        let share_bytes = config.relay_bytes() * 2;
+        let all_bytes = config.relay_bytes() * 8;
+        let size = payload_len(&message);
+        let src = message.src.clone();
+        let admit = |queue: &std::collections::VecDeque<ServerFrame>| {
+            let (mut items, mut bytes, mut all) = (0, 0, 0);
+            for frame in queue {
+                if let ServerFrame::Message(queued) = frame {
+                    let len = payload_len(queued);
+                    all += len;
+                    if queued.src == src {
+                        items += 1;
+                        bytes += len;
+                    }
+                }
+            }
+            items < share_items && bytes + size <= share_bytes && all + size <= all_bytes
+        };
+        match peer.outbox.push_if(ServerFrame::Message(message), admit) {
+            Push::Sent => Relayed::Queued,
+            // Full counts as over the share too: the receiver's queue is
+            // taken by others, and it is not the receiver's fault.
+            Push::Full | Push::Refused => Relayed::OverShare,
+            Push::Gone => Relayed::Gone,
         }
     }
 
@@ -271,6 +315,22 @@ impl PeerState {
     }
 }
 
+/// What became of a relayed message ([`PeerState::push_relayed`]).
+enum Relayed {
+    Queued,
+    /// Over its sender's share of the receiver's queue.
+    OverShare,
+    /// The receiver's socket is gone.
+    Gone,
+    /// No such peer here.
+    Absent,
+}
+
+/// The bytes of a message's payload, what the relay's byte budgets count.
+fn payload_len(message: &Message) -> usize {
+    message.payload.as_ref().map_or(0, |p| p.get().len())
+}
+
 /// A registration: which session of an id is current.
 pub(crate) type Session = u64;
 
@@ -331,7 +391,9 @@ impl PeerState {
             }
         }
         let relays = Limiter::new(env.config.relay_rate());
-        let peer = Peer { token: Arc::from(token), cookie, session, outbox, last_seen: Instant::now(), relays };
+        let relay_bytes = Limiter::new(env.config.relay_byte_rate());
+        let peer =
+            Peer { token: Arc::from(token), cookie, session, outbox, last_seen: Instant::now(), relays, relay_bytes };
         self.peers.insert(id.clone(), peer);
         env.backplane.peer_registered(id);
         self.gauges(env.metrics);
@@ -371,31 +433,53 @@ impl PeerState {
         let Some(peer) = self.peers.get_mut(src).filter(|p| p.session == session) else { return };
         peer.last_seen = Instant::now();
         let ClientFrame::Relay { kind, dst, payload } = frame else { return };
-        match peer.relays.check(env.config.relay_rate()) {
-            Verdict::Allowed => self.route(env, Message { kind, src: src.clone(), dst, payload }),
-            Verdict::Refused => {
-                // Not delivered: the sender hears so as for any message that
-                // cannot reach its destination.
-                inc(&env.metrics.dropped);
-                self.expire_to(src, &dst, env);
+        let rate = env.config.relay_rate();
+        let size = payload.as_ref().map_or(0, |p| p.get().len());
+        let byte_rate = env.config.relay_byte_rate();
+        let verdict = match peer.relays.check(rate) {
+            Verdict::Allowed => peer.relay_bytes.check_amount(size, byte_rate),
+            verdict => verdict,
+        };
+        if verdict == Verdict::Allowed {
+            let message = Message { kind, src: src.clone(), dst, payload };
+            if let Some(dst) = self.route(env, message) {
+                // Over its share of the receiver's queue: the sender pays.
+                let verdict = self.peers.get_mut(src).map_or(Verdict::Refused, |p| p.relays.strike(rate));
+                self.refuse_relay(env, src, &dst, verdict);
             }
-            Verdict::Abusive => {
-                inc(&env.metrics.dropped);
-                inc(&env.metrics.rate_limited);
-                tracing::warn!(peer = %src, "closing peer: persistently over its relay rate limit");
-                self.remove(src, Some(CloseReason::RateLimited), env);
-            }
+        } else {
+            self.refuse_relay(env, src, &dst, verdict);
         }
     }
 
-    fn route(&mut self, env: &Env<'_>, message: Message) {
+    /// A message from `src` to `dst` that is not delivered for a limit of
+    /// the sender's: EXPIRE for that destination (the stock client reports
+    /// `peer-unavailable`), or a close when the sender keeps going.
+    fn refuse_relay(&mut self, env: &Env<'_>, src: &PeerId, dst: &PeerId, verdict: Verdict) {
+        inc(&env.metrics.dropped);
+        if verdict == Verdict::Abusive {
+            inc(&env.metrics.rate_limited);
+            tracing::warn!(peer = %src, "closing peer: persistently over its relay limits");
+            self.remove(src, Some(CloseReason::RateLimited), env);
+        } else {
+            self.expire_to(src, dst, env);
+        }
+    }
+
+    /// Delivers, forwards or holds `message`; returns its destination when
+    /// the message is over its sender's share of the receiver's queue.
+    fn route(&mut self, env: &Env<'_>, message: Message) -> Option<PeerId> {
         let m = env.metrics;
         if self.peers.contains_key(&message.dst) {
             let dst = message.dst.clone();
-            if self.push(&dst, ServerFrame::Message(message), env) {
-                inc(&m.relayed);
-            } else {
-                inc(&m.dropped);
+            match self.push_relayed(message, env) {
+                Relayed::Queued => inc(&m.relayed),
+                Relayed::OverShare => return Some(dst),
+                Relayed::Gone => {
+                    self.remove(&dst, None, env);
+                    inc(&m.dropped);
+                }
+                Relayed::Absent => inc(&m.dropped),
             }
         } else if env.backplane.forward(&message) {
             // Any kind: a LEAVE reaches a peer on another node as it would
@@ -406,17 +490,25 @@ impl PeerState {
         } else {
             self.hold(message, env, Instant::now());
         }
+        None
     }
 
     /// Queues a message that arrived from another node to its destination
-    /// if registered here. Returns whether it was queued.
+    /// if registered here, within its sender's share. Returns whether it
+    /// was queued.
     pub(crate) fn deliver_remote(&mut self, env: &Env<'_>, message: Message) -> bool {
         let dst = message.dst.clone();
-        let delivered = self.push(&dst, ServerFrame::Message(message), env);
-        if delivered {
-            inc(&env.metrics.relayed);
+        match self.push_relayed(message, env) {
+            Relayed::Queued => {
+                inc(&env.metrics.relayed);
+                true
+            }
+            Relayed::Gone => {
+                self.remove(&dst, None, env);
+                false
+            }
+            Relayed::OverShare | Relayed::Absent => false,
         }
-        delivered
     }
 
     /// Routes the messages held for `id` again, through the backplane: `id`

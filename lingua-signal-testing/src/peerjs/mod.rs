@@ -197,6 +197,13 @@ impl ServerSpec {
         Self::with(suite_config().relay_rate_limit(0, THROTTLED_BURST), standard_options())
     }
 
+    /// [`ServerSpec::standard`] with outbound queues of [`FLOODED_QUEUE`]
+    /// frames, so that a flood fills one at once.
+    #[must_use]
+    pub fn flooded() -> Self {
+        Self::with(suite_config().outbound_capacity(FLOODED_QUEUE), standard_options())
+    }
+
     /// [`ServerSpec::standard`] with at most [`PEERS_PER_IP`] peers per
     /// client address, loopback included.
     #[must_use]
@@ -243,6 +250,9 @@ pub const LISTED_ORIGIN: &str = "http://good:3000";
 /// The per-address limit of [`ServerSpec::per_ip`].
 pub const PEERS_PER_IP: usize = 3;
 
+/// The outbound queue of [`ServerSpec::flooded`].
+pub const FLOODED_QUEUE: usize = 16;
+
 /// The relay burst of [`ServerSpec::throttled`].
 pub const THROTTLED_BURST: u32 = 5;
 
@@ -253,7 +263,7 @@ pub const SHORT_GRACE: Duration = Duration::from_millis(400);
 /// timer tests take about a second. Expire 400 ms, alive 1500 ms (long
 /// enough that the other tests, which send no heartbeats, finish first),
 /// a dropped socket's id reserved for 600 ms, sweep every 50 ms, 64 peers,
-/// 128 KiB frames.
+/// 128 KiB frames and PeerJS messages.
 #[must_use]
 pub fn suite_config() -> Config {
     Config::default()
@@ -263,6 +273,7 @@ pub fn suite_config() -> Config {
         .sweep_interval(Duration::from_millis(50))
         .max_peers(64)
         .max_message_bytes(128 * 1024)
+        .max_relay_bytes(128 * 1024)
 }
 
 /// [`suite_config`] with room for two peers, for the limit test.
@@ -352,6 +363,8 @@ macro_rules! peerjs_suite {
             oversized_frame_is_not_read_on => standard,
             unanswered_close_is_dropped_after_the_grace => short_grace,
             a_relay_flood_gets_expire_then_1008_and_others_carry_on => throttled,
+            a_flood_to_one_peer_never_closes_it => flooded,
+            oversized_fragmented_message_closes_with_1009 => standard,
             pages_of_other_origins_get_403_and_listed_ones_get_in => same_origin,
             peers_per_address_are_capped_and_freed_on_close => per_ip,
             loopback_is_exempt_from_the_per_address_cap_by_default => standard,

@@ -1,11 +1,13 @@
 //! Robustness (protocol §10): bad frames never disturb other peers.
 
+use std::time::Duration;
+
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
-    Frame, LISTED_ORIGIN, PEERS_PER_IP, PeerClient, THROTTLED_BURST, Target, error, message, relayed, suite_config,
-    suite_relay::open_eventually, suite_relay::sync,
+    FLOODED_QUEUE, Frame, LISTED_ORIGIN, PEERS_PER_IP, PeerClient, THROTTLED_BURST, Target, error, message, relayed,
+    suite_config, suite_relay::open_eventually, suite_relay::sync,
 };
 
 /// Not-JSON, non-object JSON, wrong field types, bad destinations, invalid
@@ -59,7 +61,7 @@ pub async fn oversized_frame_closes_only_that_socket(t: &Target) {
     let big = "x".repeat(64 * 1024);
     a.send_json(&message("OFFER", "b", json!(big))).await;
     assert_eq!(b.expect_json().await, relayed("OFFER", "a", "b", json!(big)));
-    let huge = "y".repeat(suite_config().message_bytes() + 1024);
+    let huge = "y".repeat(suite_config().relay_bytes() + 1024);
     // The server may reset the connection while the frame is still being
     // written; only the outcome matters.
     let _ = a.try_send(Message::text(message("OFFER", "b", json!(huge)).to_string())).await;
@@ -67,6 +69,51 @@ pub async fn oversized_frame_closes_only_that_socket(t: &Target) {
     c.send_json(&message("CANDIDATE", "b", json!(2))).await;
     assert_eq!(b.expect_json().await, relayed("CANDIDATE", "c", "b", json!(2)));
     open_eventually(t, "a", "another-token").await;
+}
+
+/// Issue 22, finding 2: five peers flood a sixth that reads nothing, each
+/// with 400 small messages. The receiver is never closed for what others
+/// send it: each sender gets at most its share of the receiver's queue and
+/// `EXPIRE` for the rest; once the receiver reads, it gets what was queued,
+/// and a message from anyone else afterwards. Spec: flooded (a queue of
+/// [`FLOODED_QUEUE`] frames).
+pub async fn a_flood_to_one_peer_never_closes_it(t: &Target) {
+    let mut victim = t.open("victim").await;
+    let mut senders = Vec::new();
+    for n in 0..5 {
+        senders.push(t.open(&format!("s{n}")).await);
+    }
+    for sender in &mut senders {
+        for n in 0..400 {
+            sender.send_json(&message("CANDIDATE", "victim", json!({"candidate": n}))).await;
+        }
+    }
+    // The receiver reads nothing yet, but is alive (the suite's idle
+    // timeout is short).
+    victim.send_json(&json!({"type": "HEARTBEAT"})).await;
+    let mut expired = 0;
+    for sender in &mut senders {
+        while let Some(frame) = sender.next_frame_within(Duration::from_millis(100)).await {
+            match frame {
+                Frame::Json(v) if v["type"] == "EXPIRE" => expired += 1,
+                Frame::Closed(_) => break,
+                other => panic!("a sender got {other:?}"),
+            }
+        }
+    }
+    assert!(expired > 0, "no sender heard that its messages were dropped");
+    victim.send_json(&json!({"type": "HEARTBEAT"})).await;
+    let mut received = 0;
+    while let Some(frame) = victim.next_frame_within(Duration::from_millis(200)).await {
+        match frame {
+            Frame::Json(v) if v["type"] == "CANDIDATE" => received += 1,
+            other => panic!("the receiver got {other:?} (closed for what others sent it?)"),
+        }
+    }
+    assert!(received >= FLOODED_QUEUE / 4, "only {received} messages reached the receiver");
+    let mut late = t.open("late").await;
+    late.send_json(&message("OFFER", "victim", json!("still here"))).await;
+    assert_eq!(victim.expect_json().await, relayed("OFFER", "late", "victim", json!("still here")));
 }
 
 /// Over the relay rate limit, a message is not relayed and its sender gets
