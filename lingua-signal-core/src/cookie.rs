@@ -193,7 +193,8 @@ impl ClientCookies {
     #[must_use]
     pub fn verify(&self, value: &str) -> Option<ClientCookie> {
         let (random, tag) = value.split_once('.')?;
-        if random.len() != 2 * RANDOM_LEN || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // Lowercase hex only: one value per cookie, no variants that verify.
+        if random.len() != 2 * RANDOM_LEN || !is_lower_hex(random) || !is_lower_hex(tag) {
             return None;
         }
         let tag = unhex(tag).filter(|tag| tag.len() == TAG_LEN)?;
@@ -244,6 +245,10 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn is_lower_hex(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
@@ -267,9 +272,12 @@ mod tests {
         assert_eq!(cookies.verify(issued.as_str()).as_ref(), Some(&issued));
         assert_ne!(cookies.issue(), issued, "fresh every time");
         let (random, tag) = issued.as_str().split_once('.').unwrap();
-        let flipped = format!("{random}.{}0", &tag[..tag.len() - 1]);
+        let last = if tag.ends_with('0') { '1' } else { '0' };
+        let flipped = format!("{random}.{}{last}", &tag[..tag.len() - 1]);
         let other_random = format!("{}{}.{tag}", &random[..31], if random.ends_with('0') { '1' } else { '0' });
-        for bad in ["", ".", "planted", random, &flipped, &other_random, &format!("{random}.{}", &tag[..30])] {
+        let upper = issued.as_str().to_ascii_uppercase();
+        let short = format!("{random}.{}", &tag[..30]);
+        for bad in ["", ".", "planted", random, &flipped, &other_random, &short, &upper] {
             assert_eq!(cookies.verify(bad), None, "{bad:?}");
         }
         assert_eq!(ClientCookies::default().verify(issued.as_str()), None, "another key");

@@ -39,7 +39,7 @@ pub async fn page_cookie(addr: SocketAddr) -> String {
 pub fn forged(cookie: &str) -> String {
     let mut forged = cookie.to_owned();
     let last = forged.pop().expect("a value");
-    forged.push(if last == 'A' { 'B' } else { 'A' });
+    forged.push(if last == '0' { '1' } else { '0' });
     forged
 }
 
