@@ -39,7 +39,8 @@ async function relay(state) {
   const room = `${await newRoom(base)}?ice=relay`;
   const [R1, R2] = [await joinAt(state, room, 'R1'), await joinAt(state, room, 'R2')];
   const given = await R1.evaluate(() => window.linguaRoom.config.iceServers);
-  h.check(given.length === 1 && /^\d+:lingua-connect$/.test(given[0].username ?? '') && given[0].credential, `R1 got ${JSON.stringify(given)}`);
+  // One username per participant: <expiry>:<opaque id>.
+  h.check(given.length === 1 && /^\d+:[0-9a-f]{24}$/.test(given[0].username ?? '') && given[0].credential, `R1 got ${JSON.stringify(given)}`);
   for (const [label, page] of [['R1', R1], ['R2', R2]]) await h.expectPlaying(page, 2, label, 30000);
   for (const [label, page] of [['R1', R1], ['R2', R2]]) await expectRelayed(page, label);
 
@@ -49,7 +50,10 @@ async function relay(state) {
     await window.linguaRoom.ice.refresh();
     return window.linguaRoom.ice.servers;
   });
-  h.check(/^\d+:lingua-connect$/.test(fresh[0]?.username ?? ''), `R2 fetched ${JSON.stringify(fresh)}`);
+  // /ice-servers answers the page's own cookie: the same participant.
+  const participantOf = (username) => username?.split(':')[1];
+  const pageParticipant = participantOf((await R2.evaluate(() => window.linguaRoom.config.iceServers))[0].username);
+  h.check(/^\d+:[0-9a-f]{24}$/.test(fresh[0]?.username ?? '') && participantOf(fresh[0].username) === pageParticipant, `R2 fetched ${JSON.stringify(fresh)}`);
   const callBefore = await R1.evaluate(() => window.linguaRoom.tiles.callOf(window.linguaRoom.tiles.peers()[0])?.connectionId);
   await R2.evaluate(() => window.linguaRoom.dropSocket());
   await h.waitFor('R1 has a new call with R2', async () =>

@@ -92,6 +92,11 @@ impl ConnectRequest {
         })
     }
 
+    /// Every `Cookie` header's value, as sent.
+    pub fn cookie_headers(&self) -> impl Iterator<Item = &str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("cookie")).map(|(_, v)| v.as_str())
+    }
+
     /// The value of the query parameter `name` (the last one if repeated),
     /// as sent: not percent-decoded.
     #[must_use]

@@ -5,12 +5,14 @@ mod authorize;
 mod backplane;
 mod builder;
 mod config;
+mod cookie;
 mod env;
 mod event;
 mod frame;
 mod hub;
 mod id;
 mod identity;
+mod limit;
 mod message;
 mod metrics;
 mod origin;
@@ -27,15 +29,19 @@ pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Gra
 pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
 pub use config::Config;
+pub use cookie::{
+    CLIENT_COOKIE, ClientCookie, ClientCookies, CookieKey, CookieKeyError, HOST_CLIENT_COOKIE, MIN_KEY_LEN,
+};
 pub use event::{Activity, Event, RoomEvent};
 pub use hub::{Connection, Hub, HubBuilder, WeakHub};
 pub use id::{ConnId, IdError, MAX_ID_LEN, PeerId, RoomId};
 pub use identity::Identity;
+pub use limit::AddressLimiter;
 pub use message::{Data, MessageError, Rate};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use origin::{OriginError, Origins};
 pub use outbox::{CloseReason, Inbox, Mark};
-pub use ownership::{CLIENT_COOKIE, Ownership, client_cookie};
+pub use ownership::Ownership;
 pub use room_info::{RoomInfo, RoomInfoReply};
 pub use rooms::{JoinError, LeaveError};
 
@@ -64,6 +70,10 @@ mod tests {
         assert_send_sync_debug::<peerjs::FrameError>();
         assert_send_sync_debug::<MetricsSnapshot>();
         assert_send_sync_debug::<turn::Issuer>();
+        assert_send_sync_debug::<ClientCookies>();
+        assert_send_sync_debug::<ClientCookie>();
+        assert_send_sync_debug::<CookieKey>();
+        assert_send_sync_debug::<AddressLimiter>();
         assert_send_sync_debug::<turn::Credentials>();
         assert_send_sync_debug::<turn::CredentialError>();
     }

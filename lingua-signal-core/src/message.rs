@@ -166,6 +166,12 @@ impl Bucket {
         Self { tokens: f64::from(burst), last: Instant::now() }
     }
 
+    /// Whether the bucket would be full now: as good as a new one.
+    pub(crate) fn is_full(&self, per_second: u32, burst: u32) -> bool {
+        let refill = Instant::now().duration_since(self.last).as_secs_f64() * f64::from(per_second);
+        self.tokens + refill >= f64::from(burst)
+    }
+
     /// Takes a token if there is one.
     pub(crate) fn take(&mut self, per_second: u32, burst: u32) -> bool {
         self.take_amount(1, per_second, burst)

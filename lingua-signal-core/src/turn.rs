@@ -3,7 +3,10 @@
 //! `use-auth-secret` with `static-auth-secret`).
 //!
 //! The username is `"<expiry>:<user>"`, `<expiry>` the moment the
-//! credentials stop working in Unix seconds; the password is the base64 of
+//! credentials stop working in Unix seconds and `<user>` whom they were
+//! issued to (an opaque id per participant, such as
+//! [`ClientCookies::participant`](crate::ClientCookies::participant), lets
+//! the TURN server's logs and quotas tell participants apart); the password is the base64 of
 //! HMAC-SHA1 over the username, keyed with the shared secret. The TURN server
 //! recomputes it from the username alone, so nothing is stored anywhere and
 //! the application never talks to the TURN server.
@@ -30,6 +33,11 @@ use std::{
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha1::Sha1;
+
+/// The longest lifetime [`Issuer::ttl`] gives credentials: one day. A TURN
+/// server cannot revoke REST credentials, so one that leaks works until it
+/// expires; a day covers any lesson, and pages fetch new ones before then.
+pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// The longest `user` part accepted, in bytes.
 pub const MAX_USER_LEN: usize = 256;
@@ -101,10 +109,10 @@ impl Issuer {
     }
 
     /// How long issued credentials stay valid. Default: one hour. Counted in
-    /// whole seconds, at least one.
+    /// whole seconds, from one second to [`MAX_TTL`] (longer is cut to it).
     #[must_use]
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = Duration::from_secs(ttl.as_secs().max(1));
+        self.ttl = Duration::from_secs(ttl.as_secs().clamp(1, MAX_TTL.as_secs()));
         self
     }
 
@@ -228,7 +236,7 @@ mod tests {
         let before_1970 = SystemTime::UNIX_EPOCH - Duration::from_secs(7200);
         assert_eq!(issuer.issue_at("u", before_1970), Err(CredentialError::ClockOutOfRange));
         let huge = issuer.clone().ttl(Duration::MAX);
-        assert!(huge.issue("u").is_err());
+        assert_eq!(huge.lifetime(), MAX_TTL, "capped at a day");
     }
 
     #[test]

@@ -208,18 +208,25 @@ async fn the_sweeper_task_runs_sweeps_and_is_handed_out_once() {
 }
 
 #[test]
-fn a_full_destination_queue_evicts_the_destination_only() {
-    let hub = Hub::new(Config::default().outbound_capacity(3).max_queued_per_peer(1));
+fn a_full_destination_queue_refuses_the_sender_and_keeps_the_destination() {
+    // A queue of 8: one sender's share is 2.
+    let hub = Hub::new(Config::default().outbound_capacity(8).max_queued_per_peer(1));
     let (a, mut to_a) = open(&hub, "a");
-    let (_b, mut to_b) = open(&hub, "b");
+    let (b, mut to_b) = open(&hub, "b");
     for n in 0..4 {
         offer(&a, "b", n);
     }
-    assert_eq!(to_b.close_reason(), Some(CloseReason::SlowConsumer));
-    assert_eq!(frames(&mut to_b).len(), 3);
-    assert!(a.is_registered());
-    offer(&a, "a", 9);
-    assert_eq!(frames(&mut to_a).len(), 1);
+    assert!(b.is_registered(), "what others send never closes a receiver");
+    assert_eq!(to_b.close_reason(), None);
+    // The sender's share.
+    assert_eq!(frames(&mut to_b).len(), 2);
+    // An EXPIRE for each message over the share.
+    let told = frames(&mut to_a);
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told.iter().all(|f| f.contains("EXPIRE")), "{told:?}");
+    // The receiver read its queue: the sender's share is free again.
+    offer(&a, "b", 9);
+    assert_eq!(frames(&mut to_b).len(), 1);
 }
 
 #[test]

@@ -110,7 +110,8 @@ pub const TURN_FLAGS: &[&str] = &[
 
 /// Checks ICE servers as an app started with [`TURN_FLAGS`] hands them out:
 /// the STUN server bare, both TURN servers with one username
-/// `"<expiry>:lingua-connect"` expiring ten minutes from now, and the
+/// `"<expiry>:<participant>"` expiring ten minutes from now (the
+/// participant an opaque id, not a name shared by everyone), and the
 /// credential the TURN server will expect, computed here on its own (base64
 /// of HMAC-SHA1 keyed with the secret). Returns the username.
 pub fn check_issued(ice: &Value) -> String {
@@ -124,7 +125,8 @@ pub fn check_issued(ice: &Value) -> String {
         assert_eq!(server["credential"], expected_credential(&username).as_str(), "{server}");
     }
     let (expiry, user) = username.split_once(':').expect("<expiry>:<user>");
-    assert_eq!(user, "lingua-connect");
+    assert_ne!(user, "lingua-connect", "a username per participant");
+    assert!(user.len() >= 16 && user.bytes().all(|b| b.is_ascii_alphanumeric()), "an opaque id: {user}");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970").as_secs();
     let expiry: u64 = expiry.parse().expect("the expiry is Unix seconds");
     assert!((now + 600 - 3..=now + 600 + 1).contains(&expiry), "expiry {expiry}, now {now}");
@@ -157,7 +159,8 @@ pub async fn room_pages_carry_issued_turn_credentials(addr: SocketAddr) {
 /// `GET /ice-servers` on an app started with [`TURN_FLAGS`]: fresh
 /// credentials as JSON, never cached.
 pub async fn ice_servers_endpoint_issues_fresh_credentials(addr: SocketAddr) {
-    let response = get(addr, "/ice-servers", &[]).await;
+    let cookie = crate::participant::page_cookie(addr).await;
+    let response = get(addr, "/ice-servers", &[("cookie", &cookie)]).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert_eq!(response.header("cache-control"), Some("no-store"));
@@ -168,15 +171,20 @@ pub async fn ice_servers_endpoint_issues_fresh_credentials(addr: SocketAddr) {
 }
 
 /// `GET /ice-servers` on an app started with [`PAGE_FLAGS`] (fixed TURN
-/// credentials) or none: the same servers as the page, `ttl` null.
+/// credentials) or none: the same servers as the page, `ttl` null, to a
+/// browser that loaded a room page.
 pub async fn ice_servers_endpoint_without_a_secret(fixed: SocketAddr, none: SocketAddr) {
-    let body: Value = serde_json::from_slice(&get(fixed, "/ice-servers", &[]).await.body).expect("JSON");
+    let cookie = crate::participant::page_cookie(fixed).await;
+    let body: Value =
+        serde_json::from_slice(&get(fixed, "/ice-servers", &[("cookie", &cookie)]).await.body).expect("JSON");
     let ice = json!([
         {"urls": "stun:stun.example.org:3478"},
         {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}
     ]);
     assert_eq!(body, json!({"iceServers": ice, "ttl": null}));
-    let body: Value = serde_json::from_slice(&get(none, "/ice-servers", &[]).await.body).expect("JSON");
+    let cookie = crate::participant::page_cookie(none).await;
+    let body: Value =
+        serde_json::from_slice(&get(none, "/ice-servers", &[("cookie", &cookie)]).await.body).expect("JSON");
     assert_eq!(body, json!({"iceServers": [], "ttl": null}));
 }
 

@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod fuzz;
 pub mod gate;
 pub mod http;
+pub mod participant;
 pub mod peerjs;
 pub mod redis;
 pub mod rooms;

@@ -1,7 +1,7 @@
 //! The routes, as warp filters around `lingua-connect`'s framework-neutral
 //! pages and assets and `lingua-signal-warp`'s rooms and PeerJS filters.
 
-use std::{convert::Infallible, io, sync::Arc};
+use std::{convert::Infallible, io, net::SocketAddr, sync::Arc};
 
 use lingua_connect::{
     Options, assets, ice,
@@ -22,7 +22,7 @@ use warp::{
 /// |---|---|
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
-/// | `GET /ice-servers` | fresh ICE servers and TURN credentials (`lingua_connect::ice::respond`) |
+/// | `GET /ice-servers` | fresh ICE servers and TURN credentials, for participants (`lingua_connect::ice::respond`) |
 /// | `GET /room-info/{room}` | the room's size before joining (`Signaling::room_info_at`) |
 /// | `GET /metrics` | the hub's metrics, OpenMetrics text (`lingua_signal_core::prometheus`) |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
@@ -39,7 +39,13 @@ use warp::{
 pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(Response,)>> {
     let page = Arc::new(PageConfig::new(options, Transport::WebSocket)?);
     let ice_page = Arc::clone(&page);
-    let ice_servers = get_or_head().and(warp::path!("ice-servers")).map(move || ice::respond(&ice_page.ice));
+    let ice_servers =
+        get_or_head().and(warp::path!("ice-servers")).and(warp::header::headers_cloned()).and(remote()).map(
+            move |headers: HeaderMap, remote: Option<SocketAddr>| {
+                ice::respond(&ice_page.ice, &ice_page.cookies, &headers, remote.map(|addr| addr.ip()))
+            },
+        );
+    let script_page = Arc::clone(&page);
     let new_room = get_or_head().and(path::end()).map(pages::new_room);
     let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
     let metrics_hub = signaling.hub().clone();
@@ -54,13 +60,16 @@ pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(
         .map(|name: String, tag: Option<HeaderValue>| assets::respond(&name, tag.as_ref()));
     let socket_io =
         get_or_head().and(socket_io_client_path()).and(if_none_match()).and(warp::header::headers_cloned()).map(
-            |tag: Option<HeaderValue>, headers: HeaderMap| {
-                pages::with_client_cookie(assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref()), &headers)
+            move |tag: Option<HeaderValue>, headers: HeaderMap| {
+                let script = assets::respond(assets::SOCKET_IO_CLIENT, tag.as_ref());
+                pages::with_client_cookie(script, &script_page.cookies, &headers)
             },
         );
-    let room = get_or_head().and(path::param::<String>()).and(path::end()).and(warp::header::headers_cloned()).map(
-        move |room: String, headers: HeaderMap| pages::with_client_cookie(pages::room_page(&room, &page), &headers),
-    );
+    let room = get_or_head()
+        .and(path::param::<String>())
+        .and(path::end())
+        .and(warp::header::headers_cloned())
+        .map(move |room: String, headers: HeaderMap| pages::room_page(&room, &page, &headers));
     let not_found = warp::any().map(pages::not_found_page);
     let routes = new_room
         .or(healthz)
@@ -86,6 +95,12 @@ fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Clone {
 /// The request's `If-None-Match`, for asset revalidation.
 fn if_none_match() -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
     warp::header::headers_cloned().map(|headers: HeaderMap| headers.get(header::IF_NONE_MATCH).cloned())
+}
+
+/// The client's address: warp's own server reports it; `lingua-signal-serve`
+/// (serving `warp::service`) puts it in the request's extensions.
+fn remote() -> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Clone {
+    warp::addr::remote().and(warp::ext::optional::<SocketAddr>()).map(|own: Option<SocketAddr>, ext| own.or(ext))
 }
 
 /// Where the Node server serves the Socket.IO client library.

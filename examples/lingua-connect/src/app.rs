@@ -1,13 +1,13 @@
 //! The axum app: routes that wrap the shared pages and assets, Socket.IO
 //! rooms and the PeerJS server.
 
-use std::{io, sync::Arc};
+use std::{io, net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
     body::Body,
     extract::{Path, Request, State},
-    http::{HeaderMap, header},
+    http::{Extensions, HeaderMap, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -69,13 +69,13 @@ impl App {
             )
             .route("/{room}", get(room))
             .fallback(|| async { axum_response(pages::not_found_page()) })
-            .with_state(page)
+            .with_state(Arc::clone(&page))
             .merge(signaling.router())
             .merge(signaling.room_info_at(pages::ROOM_INFO_PATH))
             .layer(signaling.layer())
             // Outside the Socket.IO layer, which claims every path under
             // /socket.io: the browser build of the client is served first.
-            .layer(middleware::from_fn(socket_io_client_js));
+            .layer(middleware::from_fn_with_state(Arc::clone(&page), socket_io_client_js));
         let peerjs_only = signaling.peerjs_at("/");
         Ok(Self { router, peerjs_only, signaling })
     }
@@ -91,14 +91,22 @@ impl Farewell for App {
     }
 }
 
-/// `GET /ice-servers`: fresh TURN credentials.
-async fn ice_servers(State(config): State<Arc<PageConfig>>) -> Response {
-    axum_response(ice::respond(&config.ice))
+/// `GET /ice-servers`: fresh TURN credentials, for participants.
+async fn ice_servers(State(config): State<Arc<PageConfig>>, request: Request) -> Response {
+    let remote = remote_ip(request.extensions());
+    axum_response(ice::respond(&config.ice, &config.cookies, request.headers(), remote))
+}
+
+/// The client's address: `lingua-signal-serve` puts it in the request's
+/// extensions; axum's own server as `ConnectInfo`.
+fn remote_ip(extensions: &Extensions) -> Option<std::net::IpAddr> {
+    let info = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0);
+    info.or_else(|| extensions.get::<SocketAddr>().copied()).map(|addr| addr.ip())
 }
 
 /// `GET /{room}`, giving the browser its client cookie.
 async fn room(Path(room): Path<String>, State(config): State<Arc<PageConfig>>, headers: HeaderMap) -> Response {
-    axum_response(pages::with_client_cookie(pages::room_page(&room, &config), &headers))
+    axum_response(pages::room_page(&room, &config, &headers))
 }
 
 fn asset(name: &str, headers: &HeaderMap) -> Response {
@@ -111,12 +119,12 @@ fn axum_response(response: http::Response<Bytes>) -> Response {
 
 /// Middleware in front of the Socket.IO layer: `GET /socket.io/socket.io.js`
 /// (and `.min.js`) is the client library, as the Node server serves it.
-async fn socket_io_client_js(request: Request, next: Next) -> Response {
+async fn socket_io_client_js(State(config): State<Arc<PageConfig>>, request: Request, next: Next) -> Response {
     if request.method() == http::Method::GET && assets::SOCKET_IO_CLIENT_PATHS.contains(&request.uri().path()) {
         // A page of the Node original loads it before it connects: the
         // client cookie set here goes with its Socket.IO and PeerJS sockets.
         let script = assets::respond(assets::SOCKET_IO_CLIENT, request.headers().get(header::IF_NONE_MATCH));
-        return axum_response(pages::with_client_cookie(script, request.headers()));
+        return axum_response(pages::with_client_cookie(script, &config.cookies, request.headers()));
     }
     next.run(request).await
 }

@@ -4,7 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use lingua_signal_core::turn::Secret;
-use lingua_signal_core::{Config, Hub, HubBuilder, OriginError, Origins, Ownership, Rate};
+use lingua_signal_core::{
+    ClientCookies, Config, CookieKey, Hub, HubBuilder, OriginError, Origins, Ownership, Rate, turn::MAX_TTL,
+};
 use lingua_signal_redis::RedisBackplane;
 
 /// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
@@ -64,9 +66,35 @@ pub struct Options {
     pub turn_secret: Option<Secret>,
 
     /// How long credentials from --turn-secret stay valid: seconds, or a
-    /// number followed by s, m, h or d (90m, 12h).
+    /// number followed by s, m, h or d (90m, 12h); from 1 minute to 24
+    /// hours (a leaked credential works until it expires).
     #[arg(long, env = "LINGUA_TURN_TTL", value_name = "DURATION", default_value = "1h", value_parser = ttl)]
     pub turn_ttl: Duration,
+
+    /// Requests for fresh ICE servers (GET /ice-servers) one client address
+    /// may make, as PER_SECOND/BURST; then 429. Loopback clients are not
+    /// counted unless --limit-loopback.
+    #[arg(long, env = "LINGUA_ICE_RATE", default_value = "1/10", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub ice_rate: Rate,
+
+    /// Key that signs the client cookie (at least 32 bytes, e.g. the output
+    /// of `openssl rand -hex 32`). Default: a random key per process, so
+    /// cookies stop proving anything when it restarts (pages reload them)
+    /// and a cookie issued by one process proves nothing to another: with
+    /// --redis-url, give every process the same key.
+    #[arg(long, env = "LINGUA_COOKIE_KEY", hide_env_values = true, value_name = "KEY", value_parser = cookie_key)]
+    pub cookie_key: Option<CookieKey>,
+
+    /// Issue the client cookie for HTTPS (__Host-lingua_client, Secure)
+    /// although this process serves plain HTTP: behind a reverse proxy that
+    /// terminates TLS. On with --tls-cert.
+    #[arg(long, env = "LINGUA_SECURE_COOKIE")]
+    pub secure_cookie: bool,
+
+    /// The key of --cookie-key's default, drawn once per process (when the
+    /// flags are parsed), so the pages and the hub share it.
+    #[arg(skip = CookieKey::random())]
+    process_cookie_key: CookieKey,
 
     /// PEM certificate chain: serve HTTPS (browsers allow the camera only on
     /// localhost or HTTPS).
@@ -218,8 +246,22 @@ impl Options {
             };
         }
         let builder = Hub::builder().config(config).origins(origins);
-        let builder = if self.trust_client_ids { builder } else { builder.verify_user_ids(Ownership::default()) };
+        let builder = if self.trust_client_ids {
+            builder
+        } else {
+            builder.verify_user_ids(Ownership::default().cookies(self.client_cookies()))
+        };
         self.build_hub(builder)
+    }
+
+    /// The client cookie of the pages and of the hub's user-id checks:
+    /// signed with `--cookie-key` (else this process's own random key),
+    /// `__Host-lingua_client` and `Secure` with `--tls-cert` or
+    /// `--secure-cookie`, else `lingua_client`.
+    #[must_use]
+    pub fn client_cookies(&self) -> ClientCookies {
+        let key = self.cookie_key.clone().unwrap_or_else(|| self.process_cookie_key.clone());
+        ClientCookies::new(key).secure(self.secure_cookie || self.tls_cert.is_some())
     }
 
     /// The defaults, as if run without flags, listening on `addr`.
@@ -315,13 +357,17 @@ fn rate(text: &str) -> Result<Rate, String> {
     Ok(Rate::new(per_second, burst))
 }
 
+fn cookie_key(key: &str) -> Result<CookieKey, String> {
+    key.parse().map_err(|e: lingua_signal_core::CookieKeyError| e.to_string())
+}
+
 fn turn_secret(secret: &str) -> Result<Secret, String> {
     secret.parse().map_err(|e: lingua_signal_core::turn::CredentialError| e.to_string())
 }
 
-/// `3600`, `3600s`, `60m`, `1h` or `1d`: from one minute to thirty days, so
-/// that a page can refresh its credentials in time and a leaked one does not
-/// work for long.
+/// `3600`, `3600s`, `60m`, `1h` or `1d`: from one minute (a page must have
+/// time to refresh its credentials) to [`MAX_TTL`], a day (a leaked one
+/// must not work for long: REST credentials cannot be revoked).
 fn ttl(text: &str) -> Result<Duration, String> {
     let digits = text.trim_end_matches(['s', 'm', 'h', 'd']);
     let unit = match &text[digits.len()..] {
@@ -333,8 +379,8 @@ fn ttl(text: &str) -> Result<Duration, String> {
     };
     let seconds = digits.parse::<u64>().ok().filter(|_| unit > 0).and_then(|n| n.checked_mul(unit));
     match seconds {
-        Some(s @ 60..=2_592_000) => Ok(Duration::from_secs(s)),
-        Some(_) => Err(format!("{text:?} is outside 1 minute to 30 days")),
+        Some(s) if (60..=MAX_TTL.as_secs()).contains(&s) => Ok(Duration::from_secs(s)),
+        Some(_) => Err(format!("{text:?}: TURN credentials last at least 1 minute and at most 24 hours")),
         None => Err(format!("{text:?} is not a duration (e.g. 3600, 90m, 12h, 1d)")),
     }
 }
@@ -375,10 +421,10 @@ mod tests {
 
     #[test]
     fn turn_ttls_read_units_and_stay_in_range() {
-        for (text, secs) in [("3600", 3600), ("90s", 90), ("90m", 5400), ("12h", 43_200), ("2d", 172_800)] {
+        for (text, secs) in [("3600", 3600), ("90s", 90), ("90m", 5400), ("12h", 43_200), ("1d", 86_400)] {
             assert_eq!(ttl(text), Ok(Duration::from_secs(secs)), "{text}");
         }
-        for bad in ["", "h", "1x", "-5m", "1.5h", "59", "31d", "99999999999999999999d", "1hm"] {
+        for bad in ["", "h", "1x", "-5m", "1.5h", "59", "25h", "2d", "31d", "99999999999999999999d", "1hm"] {
             assert!(ttl(bad).is_err(), "{bad}");
         }
         assert_eq!(Options::on(([127, 0, 0, 1], 0).into()).turn_ttl, Duration::from_secs(3600));
@@ -406,6 +452,21 @@ mod tests {
         let ok = ok.unwrap();
         assert!(ok.turn_secret.is_some());
         assert!(!format!("{ok:?}").contains("hush-hush"), "the secret stays out of Debug");
+    }
+
+    #[test]
+    fn one_process_signs_cookies_with_one_key_and_a_cluster_with_its_own() {
+        let alone = Options::on(([127, 0, 0, 1], 0).into());
+        let issued = alone.client_cookies().issue();
+        assert!(alone.client_cookies().verify(issued.as_str()).is_some(), "pages and hub agree");
+        assert!(Options::on(([127, 0, 0, 1], 0).into()).client_cookies().verify(issued.as_str()).is_none());
+        let key = ["lingua-connect", "--cookie-key", "0123456789abcdef0123456789abcdef", "--secure-cookie"];
+        let (a, b) = (Options::parse_from(key), Options::parse_from(key));
+        assert!(b.client_cookies().verify(a.client_cookies().issue().as_str()).is_some(), "a shared key");
+        assert_eq!(a.client_cookies().name(), "__Host-lingua_client");
+        assert!(!format!("{a:?}").contains("0123456789abcdef"), "the key stays out of Debug");
+        let short = Options::try_parse_from(["lingua-connect", "--cookie-key", "short"]).unwrap_err();
+        assert!(short.to_string().contains("at least 32 bytes"), "{short}");
     }
 
     #[test]

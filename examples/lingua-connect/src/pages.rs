@@ -8,7 +8,7 @@ use std::{io, sync::LazyLock};
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use lingua_signal_core::{RoomId, prometheus};
+use lingua_signal_core::{ClientCookie, ClientCookies, RoomId, prometheus};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
@@ -84,6 +84,11 @@ pub struct PageConfig {
     /// Where `ice_servers` come from.
     #[serde(skip)]
     pub ice: IceServers,
+    /// The client cookie the pages set, and that proves participation to
+    /// [`crate::ice::respond`] (the same key as the hub's
+    /// [`Ownership`](lingua_signal_core::Ownership)).
+    #[serde(skip)]
+    pub cookies: ClientCookies,
     /// The room size limit.
     pub max_room_size: Option<u16>,
 }
@@ -101,8 +106,10 @@ pub struct PeerConfig {
 
 impl PageConfig {
     /// The configuration of every room page, from the command line: ICE
-    /// servers ([`IceServers`]), the PeerJS key at [`PEERJS_PATH`], the room
-    /// size, Socket.IO at `/socket.io` and the rooms websocket at `/rooms`.
+    /// servers ([`IceServers`]), the client cookie
+    /// ([`Options::client_cookies`]), the PeerJS key at [`PEERJS_PATH`], the
+    /// room size, Socket.IO at `/socket.io` and the rooms websocket at
+    /// `/rooms`.
     ///
     /// # Errors
     ///
@@ -120,6 +127,7 @@ impl PageConfig {
             ice_servers_path: ICE_SERVERS_PATH,
             ice_ttl: ice.ttl().map(|ttl| ttl.as_secs()),
             ice,
+            cookies: options.client_cookies(),
             max_room_size: Some(options.max_room_size),
         })
     }
@@ -140,29 +148,55 @@ pub fn new_room() -> Response<Bytes> {
 }
 
 /// `GET /{room}`: the room page with `config` for `room`, or the 404 page
-/// when `room` is not a valid room id.
+/// when `room` is not a valid room id. The page carries TURN credentials
+/// issued for the browser's participant id, and sets its client cookie when
+/// the request (`headers`) had none the server issued.
 #[must_use]
-pub fn room_page(room: &str, config: &PageConfig) -> Response<Bytes> {
+pub fn room_page(room: &str, config: &PageConfig, headers: &http::HeaderMap) -> Response<Bytes> {
     let Ok(room) = room.parse::<RoomId>() else { return not_found_page() };
-    let page = PageConfig { room_id: Some(room), ice_servers: config.ice.current(), ..config.clone() };
+    let (cookie, fresh) = client_cookie(&config.cookies, headers);
+    let participant = config.cookies.participant(&cookie);
+    let page = PageConfig { room_id: Some(room), ice_servers: config.ice.current(&participant), ..config.clone() };
     let json = serde_json::to_string(&page).unwrap_or_default();
-    render("room.html", context! { config => json }, StatusCode::OK)
+    let response = render("room.html", context! { config => json }, StatusCode::OK);
+    if fresh { set_cookie(response, &config.cookies, &cookie) } else { response }
 }
 
-/// `response` with a `Set-Cookie` for the client cookie
-/// ([`lingua_signal_core::CLIENT_COOKIE`]) when the request (`headers`)
-/// has none: the proof, sent with the browser's Socket.IO or raw websocket
-/// and its PeerJS websocket alike, that both belong to one client.
+/// The browser's client cookie: the one it sent when the server issued it
+/// (`false`), else a fresh one to set (`true`). A value the server did not
+/// issue (planted, forged, or signed with another key) is replaced.
 #[must_use]
-pub fn with_client_cookie(mut response: Response<Bytes>, headers: &http::HeaderMap) -> Response<Bytes> {
-    let name = lingua_signal_core::CLIENT_COOKIE;
-    let has_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim().split_once('=').is_some_and(|(n, v)| n == name && !v.is_empty()));
-    if !has_cookie && let Ok(value) = HeaderValue::from_str(&lingua_signal_core::client_cookie(name)) {
+pub fn client_cookie(cookies: &ClientCookies, headers: &http::HeaderMap) -> (ClientCookie, bool) {
+    match cookies.find(cookie_headers(headers)) {
+        Some(cookie) => (cookie, false),
+        None => (cookies.issue(), true),
+    }
+}
+
+/// The values of the request's `Cookie` headers.
+pub fn cookie_headers(headers: &http::HeaderMap) -> impl Iterator<Item = &str> {
+    headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok())
+}
+
+/// `response` with a `Set-Cookie` for a fresh client cookie when the
+/// request (`headers`) has none the server issued: the proof, sent with the
+/// browser's Socket.IO or raw websocket and its PeerJS websocket alike,
+/// that both belong to one client. For responses other than the room page
+/// that a page loads before it connects (`/socket.io/socket.io.js`).
+#[must_use]
+pub fn with_client_cookie(
+    response: Response<Bytes>,
+    cookies: &ClientCookies,
+    headers: &http::HeaderMap,
+) -> Response<Bytes> {
+    match client_cookie(cookies, headers) {
+        (cookie, true) => set_cookie(response, cookies, &cookie),
+        (_, false) => response,
+    }
+}
+
+fn set_cookie(mut response: Response<Bytes>, cookies: &ClientCookies, cookie: &ClientCookie) -> Response<Bytes> {
+    if let Ok(value) = HeaderValue::from_str(&cookies.set_cookie(cookie)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -209,7 +243,7 @@ mod tests {
     #[test]
     fn the_transport_is_in_the_page_config() {
         let options = Options::on(([127, 0, 0, 1], 0).into());
-        let page = room_page("r1", &PageConfig::new(&options, Transport::WebSocket).unwrap());
+        let page = room_page("r1", &PageConfig::new(&options, Transport::WebSocket).unwrap(), &http::HeaderMap::new());
         assert_eq!(page.status(), StatusCode::OK);
         let html = String::from_utf8_lossy(page.body());
         assert!(html.contains("&quot;transport&quot;:&quot;websocket&quot;"), "{html}");
@@ -219,7 +253,7 @@ mod tests {
     #[test]
     fn an_invalid_room_is_the_404_page() {
         let options = Options::on(([127, 0, 0, 1], 0).into());
-        let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo).unwrap());
+        let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo).unwrap(), &http::HeaderMap::new());
         assert_eq!(page.status(), StatusCode::NOT_FOUND);
         assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CSP);
     }
