@@ -2,8 +2,8 @@
 //! connection to its PeerJS websocket, issued by the server and checked by
 //! it, so that a value the server did not issue proves nothing.
 //!
-//! A value is `<random>.<tag>`: 128 random bits and an HMAC-SHA256 tag over
-//! them, keyed with a [`CookieKey`], both in hex. Nothing is stored: any
+//! A value is `<random>.<tag>`: a UUID v4 (122 random bits) and an
+//! HMAC-SHA256 tag over it, keyed with a [`CookieKey`], both in hex. Nothing is stored: any
 //! process holding the key verifies any value issued with it.
 
 use std::{fmt, str::FromStr, sync::Arc};
