@@ -4,7 +4,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use lingua_signal_core::turn::Secret;
-use lingua_signal_core::{Config, Hub, HubBuilder, OriginError, Origins, Ownership, Rate};
+use lingua_signal_core::{Config, Hub, HubBuilder, OriginError, Origins, Ownership, Rate, TrustedProxies};
 use lingua_signal_redis::RedisBackplane;
 
 /// Serve Lingua Connect video rooms: the room pages, Socket.IO rooms and a
@@ -108,6 +108,34 @@ pub struct Options {
     #[arg(long, env = "LINGUA_LIMIT_LOOPBACK", help_heading = LIMITS)]
     pub limit_loopback: bool,
 
+    /// Most Socket.IO sessions (long-polling or websocket) and rooms
+    /// websockets open at once from one client address (IPv6: one /64);
+    /// past it the handshake is refused with too-many-connections. A
+    /// long-polling session holds no TCP connection between its requests,
+    /// so --max-connections-per-ip does not see it. 0: no cap. Loopback is
+    /// exempt unless --limit-loopback. The default matches
+    /// --max-peers-per-ip: a room page holds one session and one peer.
+    #[arg(long, env = "LINGUA_MAX_SESSIONS_PER_IP", default_value_t = 128, help_heading = LIMITS)]
+    pub max_sessions_per_ip: usize,
+
+    /// Most rooms that clients of one address (IPv6: one /64) may have
+    /// created and that still exist; a room counts against the address of
+    /// its first member until it is empty. A join that would create one
+    /// more is refused with too-many-rooms-from-address; existing rooms can
+    /// still be joined. 0: no cap. Loopback is exempt unless
+    /// --limit-loopback.
+    #[arg(long, env = "LINGUA_MAX_ROOMS_PER_IP", default_value_t = 100, help_heading = LIMITS)]
+    pub max_rooms_per_ip: usize,
+
+    /// A reverse proxy (address or CIDR network, e.g. 127.0.0.1 or
+    /// 10.0.0.0/8) whose Forwarded / X-Forwarded-For headers name the
+    /// client; repeat for several. Only requests from these have the
+    /// headers read (the rightmost hop that is not a listed proxy is the
+    /// client), so every per-address limit applies to the real clients
+    /// behind the proxy. Default: none, the TCP peer is the client.
+    #[arg(long = "trusted-proxy", value_name = "ADDR[/PREFIX]", env = "LINGUA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = proxy, help_heading = LIMITS)]
+    pub trusted_proxies: Vec<TrustedProxies>,
+
     /// Most participants per room (2 for a one-to-one lesson). Every page
     /// calls every other one (a full mesh), so the browsers, not the server,
     /// set the limit: at 8 a page takes about one core to send 640x480 to
@@ -190,7 +218,10 @@ impl Options {
             .max_members_per_room(usize::from(self.max_room_size))
             .join_rate_limit(self.join_rate.per_second(), self.join_rate.burst())
             .message_rate_limit(self.message_rate.per_second(), self.message_rate.burst())
-            .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst());
+            .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst())
+            .max_connections_per_address(Some(self.max_sessions_per_ip).filter(|&n| n > 0))
+            .max_rooms_per_address(Some(self.max_rooms_per_ip).filter(|&n| n > 0))
+            .limit_loopback(self.limit_loopback);
         // Pages served by any of the app's listeners (the main port and
         // --peerjs-port) may use every one of them.
         let own_ports = std::iter::once(self.addr.port()).chain(self.peerjs_port);
@@ -208,9 +239,15 @@ impl Options {
                 }
             };
         }
-        let builder = Hub::builder().config(config).origins(origins);
+        let builder = Hub::builder().config(config).origins(origins).trusted_proxies(self.proxies());
         let builder = if self.trust_client_ids { builder } else { builder.verify_user_ids(Ownership::default()) };
         self.build_hub(builder)
+    }
+
+    /// Every `--trusted-proxy`, as one list.
+    #[must_use]
+    pub fn proxies(&self) -> TrustedProxies {
+        self.trusted_proxies.iter().cloned().fold(TrustedProxies::none(), TrustedProxies::and)
     }
 
     /// The defaults, as if run without flags, listening on `addr`.
@@ -288,6 +325,11 @@ fn origin(text: &str) -> Result<String, OriginError> {
         Origins::none().allow(text)?;
     }
     Ok(text.to_owned())
+}
+
+/// Accepts an address or a CIDR network.
+fn proxy(text: &str) -> Result<TrustedProxies, String> {
+    text.parse().map_err(|e: lingua_signal_core::ProxyParseError| e.to_string())
 }
 
 /// Parses `PER_SECOND/BURST` (or `PER_SECOND`, with a burst of twice that).
