@@ -263,6 +263,35 @@ pub async fn assets_are_embedded_with_types_and_revalidation(addr: SocketAddr) {
     assert_eq!(get(addr, "/assets/..%2FCargo.toml", &[]).await.status, 404);
 }
 
+/// Every answer says `X-Content-Type-Options: nosniff`: pages, assets,
+/// JSON, the Socket.IO endpoint, PeerJS (on the main port and on
+/// `peerjs`, the `--peerjs-port` listener), errors and the 404 page.
+pub async fn every_response_says_nosniff(addr: SocketAddr, peerjs: SocketAddr) {
+    let paths = [
+        "/",
+        "/some-room",
+        "/assets/peerjs.min.js",
+        "/assets/nope.js",
+        "/favicon.ico",
+        "/healthz",
+        "/ice-servers",
+        "/room-info/some-room",
+        "/room-info/bad%20id",
+        "/socket.io/socket.io.js",
+        "/socket.io/?EIO=4&transport=polling",
+        "/peerjs/id",
+        "/not/a/room",
+    ];
+    for path in paths {
+        let response = get(addr, path, &[]).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}: {}", response.status);
+    }
+    for path in ["/peerjs/id", "/", "/nothing-here"] {
+        let response = get(peerjs, path, &[]).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "--peerjs-port {path}");
+    }
+}
+
 /// `GET /healthz` answers `ok`.
 pub async fn healthz_answers_ok(addr: SocketAddr) {
     let health = get(addr, "/healthz", &[]).await;

@@ -277,3 +277,9 @@ async fn peerjs_peers_per_address_are_capped_through_the_listener() {
         json!({"type": "ERROR", "payload": {"msg": "Too many peers from this address"}})
     );
 }
+
+#[tokio::test]
+async fn every_response_says_nosniff_on_both_ports() {
+    let app = app(&["--peerjs-port", "0"]).await;
+    page::every_response_says_nosniff(app.addr, app.peerjs_addr.unwrap()).await;
+}
