@@ -40,6 +40,7 @@ pub struct Config {
     message_burst: u32,
     join_rate: Rate,
     relay_rate: Rate,
+    room_info_rate: Rate,
 }
 
 impl Default for Config {
@@ -64,6 +65,7 @@ impl Default for Config {
             message_burst: 20,
             join_rate: Rate::new(2, 10),
             relay_rate: Rate::new(100, 400),
+            room_info_rate: Rate::new(5, 30),
         }
     }
 }
@@ -259,6 +261,25 @@ impl Config {
     pub fn relay_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
         self.relay_rate = Rate::new(per_second, burst);
         self
+    }
+
+    /// How many room-info lookups ([`Hub::room_info_reply`](crate::Hub::room_info_reply))
+    /// one client address may make: `burst` at once, then `per_second`.
+    /// Default 5 per second, bursts of 30 (a page asks once per load; a
+    /// classroom behind one address loads together). Over it: `429`,
+    /// `rate-limited`, so that human-chosen room names cannot be guessed
+    /// by the thousand. Loopback is exempt unless
+    /// [`limit_loopback`](Self::limit_loopback).
+    #[must_use]
+    pub fn room_info_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.room_info_rate = Rate::new(per_second, burst);
+        self
+    }
+
+    /// See [`Config::room_info_rate_limit`].
+    #[must_use]
+    pub fn room_info_rate(&self) -> Rate {
+        self.room_info_rate
     }
 
     /// See [`Config::join_rate_limit`].

@@ -318,6 +318,25 @@ pub async fn metrics_are_exposed(addr: SocketAddr) {
     assert!(after.text().contains("\nlingua_signal_peers 1\n"), "{}", after.text());
 }
 
+/// Room-info lookups of one address are rate-limited (run the app with
+/// `--limit-loopback`): the burst of 30 answers, then guesses get `429`
+/// `rate-limited` instead of room sizes.
+pub async fn room_info_lookups_are_rate_limited(addr: SocketAddr) {
+    for n in 0..30 {
+        let (status, _) = room_info(addr, &format!("guess-{n}"), &[]).await;
+        assert_eq!(status, 200, "lookup {n} is within the burst");
+    }
+    let mut limited = 0;
+    for n in 30..200 {
+        let (status, body) = room_info(addr, &format!("guess-{n}"), &[]).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate-limited", "{body}");
+            limited += 1;
+        }
+    }
+    assert!(limited > 150, "guesses past the burst are refused: {limited} of 170");
+}
+
 /// `GET /room-info/{room}` on an app: the status and the JSON body.
 pub async fn room_info(addr: SocketAddr, room: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     let response = get(addr, &format!("/room-info/{room}"), headers).await;

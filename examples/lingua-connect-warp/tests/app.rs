@@ -283,3 +283,8 @@ async fn every_response_says_nosniff_on_both_ports() {
     let app = app(&["--peerjs-port", "0"]).await;
     page::every_response_says_nosniff(app.addr, app.peerjs_addr.unwrap()).await;
 }
+
+#[tokio::test]
+async fn room_info_lookups_of_one_address_are_rate_limited() {
+    page::room_info_lookups_are_rate_limited(app(&["--limit-loopback"]).await.addr).await;
+}

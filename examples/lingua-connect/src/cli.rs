@@ -178,6 +178,13 @@ pub struct Options {
     #[arg(long, env = "LINGUA_RELAY_RATE", default_value = "100/400", value_parser = rate, value_name = "PER_SECOND/BURST")]
     pub relay_rate: Rate,
 
+    /// Room-info lookups (GET /room-info/{room}) one client address may
+    /// make, as PER_SECOND/BURST; over it, 429 rate-limited, so room names
+    /// cannot be guessed by the thousand. Loopback is exempt unless
+    /// --limit-loopback.
+    #[arg(long, env = "LINGUA_ROOM_INFO_RATE", default_value = "5/30", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub room_info_rate: Rate,
+
     /// Share rooms and PeerJS peers with the other processes that use this
     /// Redis server (redis://[user:password@]host[:port][/db]). Default:
     /// none; one process serves alone and nothing about Redis is started.
@@ -221,6 +228,7 @@ impl Options {
             .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst())
             .max_connections_per_address(Some(self.max_sessions_per_ip).filter(|&n| n > 0))
             .max_rooms_per_address(Some(self.max_rooms_per_ip).filter(|&n| n > 0))
+            .room_info_rate_limit(self.room_info_rate.per_second(), self.room_info_rate.burst())
             .limit_loopback(self.limit_loopback);
         // Pages served by any of the app's listeners (the main port and
         // --peerjs-port) may use every one of them.

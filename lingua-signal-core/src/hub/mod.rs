@@ -41,6 +41,8 @@ struct Inner {
     origins: Origins,
     ownership: Option<Ownership>,
     proxies: TrustedProxies,
+    /// Room-info lookups per client address ([`Config::room_info_rate_limit`]).
+    lookups: Mutex<info::Lookups>,
     rooms: Mutex<RoomState>,
     peers: Mutex<PeerState>,
     sweeper_taken: AtomicBool,
@@ -314,6 +316,7 @@ impl HubBuilder {
             origins: self.origins,
             ownership: self.ownership,
             proxies: self.proxies,
+            lookups: Mutex::default(),
             rooms: Mutex::new(RoomState::default()),
             peers: Mutex::new(PeerState::default()),
             sweeper_taken: AtomicBool::new(false),
