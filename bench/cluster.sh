@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ulimit -n 20000
 clients=${1:-2000}
 
-LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
+LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000 --relay-byte-rate 1000000000/1000000000"
 cargo build --release --locked -q -p lingua-connect -p loadgen
 
 out=$(mktemp -d)

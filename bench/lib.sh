@@ -4,7 +4,7 @@
 # so the servers under test run without the limits meant for browsers (the
 # Node original has none either).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000"
+LOAD_FLAGS="--max-room-size 1000 --trust-client-ids --join-rate 1000000/1000000 --relay-rate 1000000/1000000 --relay-byte-rate 1000000000/1000000000"
 
 # wait_listening LOG: waits (at most 10 s) until a server's log says it listens.
 wait_listening() {

@@ -5,7 +5,7 @@
 use axum::{
     Router,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -26,8 +26,10 @@ async fn info(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    extensions: Extensions,
 ) -> Response {
-    let request = crate::peerjs::http_request("http", &method, &uri, &headers);
+    // With the client's address: lookups are rate-limited per address.
+    let request = crate::peerjs::http_request("http", &method, &uri, &headers).remote(crate::remote_ip(&extensions));
     let reply = hub.room_info_reply(&request, &room);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = [

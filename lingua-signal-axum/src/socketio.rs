@@ -21,7 +21,7 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-use lingua_signal_core::{ConnectRequest, Connection, Event, Hub, Identity, Inbox};
+use lingua_signal_core::{ConnectRequest, Connection, Denied, Event, Hub, Identity, Inbox};
 use socketioxide::{
     SocketIo,
     adapter::LocalAdapter,
@@ -82,14 +82,10 @@ impl ConnectHandler<LocalAdapter, ()> for OnConnect {
     fn call_middleware<'a>(&'a self, socket: Arc<Socket>, auth: &'a Option<Value>) -> Admission<'a> {
         Box::pin(async move {
             let request = connect_request(&socket, auth);
-            match self.hub.authorize(&request).await {
-                Ok(identity) => {
-                    self.admit(&socket, identity);
-                    Ok(())
-                }
-                // The client's `connect_error` carries this as `err.message`.
-                Err(denied) => Err(Box::new(denied.wire_text()) as Box<dyn Display + Send>),
-            }
+            // A refusal (the host's, or the address at its connection cap)
+            // reaches the client's `connect_error` as `err.message`.
+            let admitted = self.hub.authorize(&request).await.and_then(|identity| self.admit(&socket, identity));
+            admitted.map_err(|denied| Box::new(denied.wire_text()) as Box<dyn Display + Send>)
         })
     }
 
@@ -129,8 +125,14 @@ fn connect_request(socket: &Socket, auth: &Option<Value>) -> ConnectRequest {
 impl OnConnect {
     /// If the connect fails after this, the socket is dropped with its
     /// extensions, and dropping the [`Member`] disconnects its connection.
-    fn admit(&self, socket: &Socket, identity: Identity) {
-        let (conn, inbox) = self.hub.connect_as(identity);
+    ///
+    /// The core connection is what counts the socket against its address
+    /// ([`Config::max_connections_per_address`](lingua_signal_core::Config::max_connections_per_address)),
+    /// for as long as the socket lives, whichever Engine.IO transport it
+    /// uses: a long-polling session holds no TCP connection between its
+    /// requests, so the serving layer's per-IP cap never sees it.
+    fn admit(&self, socket: &Socket, identity: Identity) -> Result<(), Denied> {
+        let (conn, inbox) = self.hub.open(identity)?;
         let span = conn.span("socket.io");
         tracing::debug!(parent: &span, sid = %socket.id, engine = ?socket.transport_type(), "connected");
         let (jobs, queued) = mpsc::channel(QUEUED_REQUESTS);
@@ -141,6 +143,7 @@ impl OnConnect {
             socket.on(request.event, request);
         }
         socket.on_disconnect(OnDisconnect);
+        Ok(())
     }
 }
 

@@ -427,3 +427,28 @@ where
     .await
     .unwrap()
 }
+
+#[tokio::test]
+async fn a_socket_too_slow_for_socketioxide_is_counted_as_a_slow_consumer() -> TestResult {
+    let server = serve(Signaling::builder()).await;
+    let mut sio = clients(&server, &["stalled"]).await?;
+    join(&mut sio, "stalled", "room", "stalled").await?;
+    sio.freeze("stalled").await?;
+    // Server messages (no rate limit) until socketioxide's per-socket
+    // channel is full behind the stalled socket's TCP window.
+    let hub = server.signaling.hub();
+    let payload = lingua_signal_core::Data::from_value(&json!("x".repeat(12 * 1024)));
+    let room = "room".parse()?;
+    let mut sent = 0;
+    while server.signaling.socketio_metrics().send_failures == 0 && sent < 5_000 {
+        hub.send_to_room(&room, payload.clone());
+        sent += 1;
+        if sent % 16 == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    assert_eq!(server.signaling.socketio_metrics().send_failures, 1, "after {sent} messages");
+    assert_eq!(hub.metrics().snapshot().slow_consumers, 1, "the drop is a slow consumer");
+    sio.exit().await?;
+    Ok(())
+}

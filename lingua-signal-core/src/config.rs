@@ -24,6 +24,9 @@ pub struct Config {
     members_per_room: usize,
     rooms_per_connection: usize,
     rooms: usize,
+    connections_per_address: Option<usize>,
+    rooms_per_address: Option<usize>,
+    limit_loopback: bool,
     outbound_capacity: usize,
     peers: usize,
     queued_per_peer: usize,
@@ -40,6 +43,7 @@ pub struct Config {
     relay_bytes: usize,
     relay_byte_rate: Rate,
     resume_grace: Duration,
+    room_info_rate: Rate,
 }
 
 impl Default for Config {
@@ -48,6 +52,9 @@ impl Default for Config {
             members_per_room: 50,
             rooms_per_connection: 16,
             rooms: 10_000,
+            connections_per_address: Some(128),
+            rooms_per_address: Some(100),
+            limit_loopback: false,
             outbound_capacity: 256,
             peers: 5_000,
             queued_per_peer: 64,
@@ -64,6 +71,7 @@ impl Default for Config {
             relay_bytes: 64 * 1024,
             relay_byte_rate: Rate::new(128 * 1024, 512 * 1024),
             resume_grace: Duration::from_secs(15),
+            room_info_rate: Rate::new(5, 30),
         }
     }
 }
@@ -88,6 +96,64 @@ impl Config {
     pub fn max_rooms(mut self, n: usize) -> Self {
         self.rooms = n.max(1);
         self
+    }
+
+    /// Most room connections (Socket.IO sockets over either Engine.IO
+    /// transport, raw rooms websockets) open at once from one client
+    /// address; `None` for no cap. The address is the one
+    /// [`Hub::client_ip`](crate::Hub::client_ip) finds (behind trusted
+    /// proxies, the forwarded client); an IPv6 client is its /64. Past it
+    /// [`Hub::open`](crate::Hub::open) refuses with code
+    /// `too-many-connections`. Loopback is exempt unless
+    /// [`limit_loopback`](Self::limit_loopback). Default 256, as the
+    /// serving crate's TCP cap: a long-polling session holds no TCP
+    /// connection between requests, so only this counts it.
+    #[must_use]
+    pub fn max_connections_per_address(mut self, max: Option<usize>) -> Self {
+        self.connections_per_address = max.map(|n| n.max(1));
+        self
+    }
+
+    /// Most rooms one client address may have created that still exist
+    /// (a room counts against the address of its first member until it is
+    /// empty); `None` for no cap. A join that would create one more is
+    /// refused with [`JoinError::TooManyRoomsFromAddress`](crate::JoinError::TooManyRoomsFromAddress);
+    /// joining existing rooms is not affected. Loopback is exempt unless
+    /// [`limit_loopback`](Self::limit_loopback). Default 100, so that one
+    /// address cannot fill [`max_rooms`](Self::max_rooms) alone.
+    #[must_use]
+    pub fn max_rooms_per_address(mut self, max: Option<usize>) -> Self {
+        self.rooms_per_address = max.map(|n| n.max(1));
+        self
+    }
+
+    /// Applies the per-address caps to loopback clients (`127.0.0.0/8`,
+    /// `::1`) too. Default `false`: local tests and load generators are
+    /// not capped. Behind a reverse proxy on the same host, list it with
+    /// [`HubBuilder::trusted_proxies`](crate::HubBuilder::trusted_proxies)
+    /// so that clients are told apart.
+    #[must_use]
+    pub fn limit_loopback(mut self, on: bool) -> Self {
+        self.limit_loopback = on;
+        self
+    }
+
+    /// Whether the per-address caps apply to the client `ip`.
+    #[must_use]
+    pub fn limits_address(&self, ip: std::net::IpAddr) -> bool {
+        self.limit_loopback || !crate::address::address_key(ip).is_loopback()
+    }
+
+    /// See [`Config::max_connections_per_address`].
+    #[must_use]
+    pub fn connections_per_address(&self) -> Option<usize> {
+        self.connections_per_address
+    }
+
+    /// See [`Config::max_rooms_per_address`].
+    #[must_use]
+    pub fn rooms_per_address(&self) -> Option<usize> {
+        self.rooms_per_address
     }
 
     /// Items a connection's outbound queue holds before the connection is
@@ -245,6 +311,25 @@ impl Config {
     pub fn relay_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
         self.relay_rate = Rate::new(per_second, burst);
         self
+    }
+
+    /// How many room-info lookups ([`Hub::room_info_reply`](crate::Hub::room_info_reply))
+    /// one client address may make: `burst` at once, then `per_second`.
+    /// Default 5 per second, bursts of 30 (a page asks once per load; a
+    /// classroom behind one address loads together). Over it: `429`,
+    /// `rate-limited`, so that human-chosen room names cannot be guessed
+    /// by the thousand. Loopback is exempt unless
+    /// [`limit_loopback`](Self::limit_loopback).
+    #[must_use]
+    pub fn room_info_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.room_info_rate = Rate::new(per_second, burst);
+        self
+    }
+
+    /// See [`Config::room_info_rate_limit`].
+    #[must_use]
+    pub fn room_info_rate(&self) -> Rate {
+        self.room_info_rate
     }
 
     /// See [`Config::join_rate_limit`].

@@ -22,6 +22,9 @@ pub struct Identity {
     /// What the connection showed that ties it to PeerJS ids, set by
     /// [`Hub::authorize`](crate::Hub::authorize) when the hub verifies user ids.
     pub(crate) proof: Option<Arc<Proof>>,
+    /// The client address the per-address caps count it under, set by
+    /// [`Hub::authorize`](crate::Hub::authorize); `None` when exempt.
+    pub(crate) address: Option<std::net::IpAddr>,
 }
 
 /// What a connection request showed that can tie it to a PeerJS
@@ -42,13 +45,13 @@ impl Identity {
     /// An identity known by `label` alone.
     #[must_use]
     pub fn new(label: impl Into<Arc<str>>) -> Self {
-        Self { label: label.into(), data: None, proof: None }
+        Self { label: label.into(), data: None, proof: None, address: None }
     }
 
     /// An identity with a value of the host's own type.
     #[must_use]
     pub fn with_data<T: Any + Send + Sync>(label: impl Into<Arc<str>>, data: T) -> Self {
-        Self { label: label.into(), data: Some(Arc::new(data)), proof: None }
+        Self { label: label.into(), data: Some(Arc::new(data)), proof: None, address: None }
     }
 
     /// The label.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod address;
 mod authorize;
 mod backplane;
 mod builder;
@@ -20,11 +21,13 @@ mod outbox;
 mod ownership;
 pub mod peerjs;
 pub mod prometheus;
+mod quota;
 mod relay;
 mod room_info;
 mod rooms;
 pub mod turn;
 
+pub use address::{ProxyParseError, TrustedProxies};
 pub use authorize::{AllowAll, Authorizer, BoxFuture, ConnectRequest, Denied, Grant, SharedSecret};
 pub use backplane::{Backplane, LocalBackplane};
 pub use builder::{Adapter, Settings, SignalingBuilder};
@@ -62,6 +65,7 @@ mod tests {
         assert_send_sync_debug::<peerjs::PeerJsServer>();
         assert_send_sync_debug::<peerjs::PeerJsOptions>();
         assert_send_sync_debug::<Config>();
+        assert_send_sync_debug::<TrustedProxies>();
         assert_send_sync_debug::<Settings>();
         assert_send_sync_debug::<RoomId>();
         assert_send_sync_debug::<PeerId>();

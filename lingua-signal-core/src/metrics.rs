@@ -39,7 +39,8 @@ pub struct MetricsSnapshot {
     pub refused: u64,
     /// Room events (joins, leaves, messages) queued for delivery (counter).
     pub events: u64,
-    /// Connections dropped because their outbound queue was full (counter).
+    /// Connections dropped because their outbound queue (the hub's, or an
+    /// adapter's transport buffer) was full (counter).
     pub slow_consumers: u64,
     /// Relay messages delivered to a connected peer (counter).
     pub relayed: u64,
@@ -79,6 +80,16 @@ impl Metrics {
             messages: get(&self.messages),
             rate_limited: get(&self.rate_limited),
         }
+    }
+}
+
+impl Metrics {
+    /// Counts a connection an adapter dropped because its own transport
+    /// buffer was full (e.g. socketioxide's per-socket channel), as the
+    /// hub counts those whose outbound queue filled: both are slow readers
+    /// in `slow_consumers`.
+    pub fn record_slow_consumer(&self) {
+        inc(&self.slow_consumers);
     }
 }
 

@@ -50,7 +50,9 @@ impl RoomInfo {
 /// (`Content-Type: application/json`, `Cache-Control: no-store`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomInfoReply {
-    /// `200`, `400` (not a room id) or `403` (an `Origin` the hub refuses).
+    /// `200`, `400` (not a room id), `403` (an `Origin` the hub refuses) or
+    /// `429` (the client address is over
+    /// [`Config::room_info_rate_limit`](crate::Config::room_info_rate_limit)).
     pub status: u16,
     /// [`RoomInfo`] or `{"error": {"code": …, "message": …}}`.
     pub body: String,

@@ -19,6 +19,7 @@ use crate::{
     message::{Data, Limiter, MessageError, Verdict},
     metrics::{Metrics, inc},
     outbox::{Mark, Outbox, Push, pair},
+    quota::AddressQuota,
 };
 
 /// Why a join was refused.
@@ -40,6 +41,14 @@ pub enum JoinError {
     /// This connection is in its maximum number of rooms.
     #[error("connection is in too many rooms ({max})")]
     TooManyRooms {
+        /// The configured limit.
+        max: usize,
+    },
+    /// The rooms created from this client address that still exist are at
+    /// [`Config::max_rooms_per_address`](crate::Config::max_rooms_per_address);
+    /// rooms that exist can still be joined.
+    #[error("too many rooms created from this address ({max}); join an existing room or close one")]
+    TooManyRoomsFromAddress {
         /// The configured limit.
         max: usize,
     },
@@ -77,6 +86,7 @@ impl JoinError {
             Self::UserIdTaken(_) => "user-id-taken",
             Self::AlreadyJoined(_) => "already-joined",
             Self::TooManyRooms { .. } => "too-many-rooms",
+            Self::TooManyRoomsFromAddress { .. } => "too-many-rooms-from-address",
             Self::ServerFull { .. } => "server-full",
             Self::Closed => "closed",
             Self::Denied(denied) => denied.code(),
@@ -129,6 +139,8 @@ pub(crate) struct RoomState {
     /// How many memberships use each user id, so that the relay can tell
     /// whether an id is still in use by a room (reservations).
     users: HashMap<PeerId, usize>,
+    /// Connections and created rooms per client address.
+    quota: AddressQuota,
 }
 
 impl RoomState {
@@ -153,7 +165,21 @@ impl RoomState {
         m.members.store(self.members as u64, Relaxed);
     }
 
-    pub(crate) fn connect(&mut self, env: &Env<'_>, identity: Identity) -> (ConnId, Inbox<Event>) {
+    /// Opens a connection for `identity`, counted against its address;
+    /// `Err(max)` when `enforce` and the address holds
+    /// [`Config::max_connections_per_address`](crate::Config::max_connections_per_address).
+    pub(crate) fn connect(
+        &mut self,
+        env: &Env<'_>,
+        identity: Identity,
+        enforce: bool,
+    ) -> Result<(ConnId, Inbox<Event>), usize> {
+        if let Some(address) = identity.address {
+            let max = env.config.connections_per_address().filter(|_| enforce);
+            if !self.quota.connect(address, max) {
+                return Err(max.unwrap_or_default());
+            }
+        }
         self.next_id += 1;
         let id = ConnId(self.next_id);
         let (outbox, inbox) = pair(env.config.outbound());
@@ -161,7 +187,7 @@ impl RoomState {
         let joins = Limiter::new(env.config.join_rate());
         self.conns.insert(id, Conn { outbox, joined: Vec::new(), identity, messages, joins });
         self.gauges(env.metrics);
-        (id, inbox)
+        Ok((id, inbox))
     }
 
     /// A new subscription to every [`RoomEvent`], bounded by `capacity`.
@@ -248,8 +274,17 @@ impl RoomState {
         if taken_here || remote.contains(user) {
             return Err(JoinError::UserIdTaken(user.clone()));
         }
+        let creator = conn.identity.address.filter(|_| local == 0);
+        if let (Some(address), Some(max)) = (creator, config.rooms_per_address())
+            && !self.quota.may_create(address, max)
+        {
+            return Err(JoinError::TooManyRoomsFromAddress { max });
+        }
         if local == 0 && self.rooms.len() >= config.rooms() {
             return Err(JoinError::ServerFull { max: config.rooms() });
+        }
+        if let Some(address) = creator {
+            self.quota.created(room, address);
         }
         let members = self.rooms.entry(room.clone()).or_default();
         let mut others: Vec<PeerId> = members.iter().map(|(_, u)| u.clone()).collect();
@@ -287,6 +322,9 @@ impl RoomState {
     /// whether the connection existed.
     pub(crate) fn disconnect(&mut self, env: &Env<'_>, id: ConnId, reason: Option<CloseReason>) -> bool {
         let Some(conn) = self.conns.remove(&id) else { return false };
+        if let Some(address) = conn.identity.address {
+            self.quota.disconnect(address);
+        }
         if let Some(reason) = reason {
             conn.outbox.set_reason(reason);
         }
@@ -306,6 +344,7 @@ impl RoomState {
         self.members -= removed;
         if members.is_empty() {
             self.rooms.remove(&room);
+            self.quota.emptied(&room);
         }
         if removed > 0
             && let Some(n) = self.users.get_mut(&user)
@@ -410,6 +449,7 @@ impl RoomState {
         }
         self.conns.clear();
         self.rooms.clear();
+        self.quota.clear();
         self.members = 0;
         self.users.clear();
         self.gauges(m);

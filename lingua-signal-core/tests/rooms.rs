@@ -244,3 +244,57 @@ fn a_join_mark_separates_earlier_events_from_later_ones() {
     assert_eq!(to_a.take_until(mark), [connected("r2", "b")]);
     assert_eq!(drain(&mut to_a), [disconnected("r1", "c")]);
 }
+
+mod per_address {
+    use lingua_signal_core::{Config, ConnectRequest, Hub, JoinError, TrustedProxies};
+
+    fn from(ip: &str) -> ConnectRequest {
+        ConnectRequest::new("websocket", "GET", "/rooms").remote(Some(ip.parse().unwrap()))
+    }
+
+    #[tokio::test]
+    async fn one_address_holds_its_cap_of_connections_and_gets_them_back() {
+        let hub = Hub::new(Config::default().max_connections_per_address(Some(2)));
+        let identity = hub.authorize(&from("203.0.113.5")).await.unwrap();
+        let a = hub.open(identity.clone()).unwrap();
+        let _b = hub.open(identity.clone()).unwrap();
+        let refused = hub.open(identity.clone()).unwrap_err();
+        assert_eq!(refused.code(), "too-many-connections");
+        let other = hub.authorize(&from("198.51.100.1")).await.unwrap();
+        assert!(hub.open(other).is_ok(), "another address is not affected");
+        let loopback = hub.authorize(&from("127.0.0.1")).await.unwrap();
+        let held: Vec<_> = (0..5).map(|_| hub.open(loopback.clone()).unwrap()).collect();
+        assert_eq!(held.len(), 5, "loopback is exempt by default");
+        drop(a);
+        assert!(hub.open(identity).is_ok());
+    }
+
+    #[tokio::test]
+    async fn rooms_created_from_one_address_are_capped_until_they_empty() {
+        let hub = Hub::new(Config::default().max_rooms_per_address(Some(2)).limit_loopback(true));
+        let (conn, _inbox) = hub.open(hub.authorize(&from("127.0.0.1")).await.unwrap()).unwrap();
+        let user = "u".parse().unwrap();
+        conn.join(&"a".parse().unwrap(), &user).unwrap();
+        conn.join(&"b".parse().unwrap(), &user).unwrap();
+        let third = conn.join(&"c".parse().unwrap(), &user).unwrap_err();
+        assert_eq!(third, JoinError::TooManyRoomsFromAddress { max: 2 });
+        assert_eq!(third.code(), "too-many-rooms-from-address");
+        // Another address may still create rooms, and this one may join them.
+        let (other, _other_inbox) = hub.open(hub.authorize(&from("198.51.100.1")).await.unwrap()).unwrap();
+        other.join(&"c".parse().unwrap(), &"v".parse().unwrap()).unwrap();
+        conn.join(&"c".parse().unwrap(), &user).unwrap();
+        conn.leave(&"a".parse().unwrap()).unwrap();
+        conn.join(&"d".parse().unwrap(), &user).unwrap();
+    }
+
+    #[tokio::test]
+    async fn behind_a_trusted_proxy_the_forwarded_client_is_counted() {
+        let proxies: TrustedProxies = "127.0.0.1".parse().unwrap();
+        let config = Config::default().max_connections_per_address(Some(1));
+        let hub = Hub::builder().config(config).trusted_proxies(proxies).build();
+        let via = |client: &str| from("127.0.0.1").header("x-forwarded-for", client);
+        let _a = hub.open(hub.authorize(&via("203.0.113.5")).await.unwrap()).unwrap();
+        assert!(hub.open(hub.authorize(&via("203.0.113.5")).await.unwrap()).is_err());
+        assert!(hub.open(hub.authorize(&via("203.0.113.6")).await.unwrap()).is_ok());
+    }
+}

@@ -271,6 +271,35 @@ pub async fn assets_are_embedded_with_types_and_revalidation(addr: SocketAddr) {
     assert_eq!(get(addr, "/assets/..%2FCargo.toml", &[]).await.status, 404);
 }
 
+/// Every answer says `X-Content-Type-Options: nosniff`: pages, assets,
+/// JSON, the Socket.IO endpoint, PeerJS (on the main port and on
+/// `peerjs`, the `--peerjs-port` listener), errors and the 404 page.
+pub async fn every_response_says_nosniff(addr: SocketAddr, peerjs: SocketAddr) {
+    let paths = [
+        "/",
+        "/some-room",
+        "/assets/peerjs.min.js",
+        "/assets/nope.js",
+        "/favicon.ico",
+        "/healthz",
+        "/ice-servers",
+        "/room-info/some-room",
+        "/room-info/bad%20id",
+        "/socket.io/socket.io.js",
+        "/socket.io/?EIO=4&transport=polling",
+        "/peerjs/id",
+        "/not/a/room",
+    ];
+    for path in paths {
+        let response = get(addr, path, &[]).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}: {}", response.status);
+    }
+    for path in ["/peerjs/id", "/", "/nothing-here"] {
+        let response = get(peerjs, path, &[]).await;
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "--peerjs-port {path}");
+    }
+}
+
 /// `GET /healthz` answers `ok`.
 pub async fn healthz_answers_ok(addr: SocketAddr) {
     let health = get(addr, "/healthz", &[]).await;
@@ -295,6 +324,25 @@ pub async fn metrics_are_exposed(addr: SocketAddr) {
     let _peer = target.open("metrics-probe").await;
     let after = get(addr, "/metrics", &[]).await;
     assert!(after.text().contains("\nlingua_signal_peers 1\n"), "{}", after.text());
+}
+
+/// Room-info lookups of one address are rate-limited (run the app with
+/// `--limit-loopback`): the burst of 30 answers, then guesses get `429`
+/// `rate-limited` instead of room sizes.
+pub async fn room_info_lookups_are_rate_limited(addr: SocketAddr) {
+    for n in 0..30 {
+        let (status, _) = room_info(addr, &format!("guess-{n}"), &[]).await;
+        assert_eq!(status, 200, "lookup {n} is within the burst");
+    }
+    let mut limited = 0;
+    for n in 30..200 {
+        let (status, body) = room_info(addr, &format!("guess-{n}"), &[]).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate-limited", "{body}");
+            limited += 1;
+        }
+    }
+    assert!(limited > 150, "guesses past the burst are refused: {limited} of 170");
 }
 
 /// `GET /room-info/{room}` on an app: the status and the JSON body.

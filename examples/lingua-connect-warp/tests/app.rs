@@ -310,3 +310,14 @@ async fn a_dropped_peerjs_socket_keeps_its_id_from_strangers() {
     let offer = alice.expect_json().await;
     assert_eq!(offer, json!({"type": "OFFER", "src": "bob", "dst": "alice", "payload": {"sdp": "x"}}));
 }
+
+#[tokio::test]
+async fn every_response_says_nosniff_on_both_ports() {
+    let app = app(&["--peerjs-port", "0"]).await;
+    page::every_response_says_nosniff(app.addr, app.peerjs_addr.unwrap()).await;
+}
+
+#[tokio::test]
+async fn room_info_lookups_of_one_address_are_rate_limited() {
+    page::room_info_lookups_are_rate_limited(app(&["--limit-loopback"]).await.addr).await;
+}

@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Parser;
 use lingua_signal_core::turn::Secret;
 use lingua_signal_core::{
-    ClientCookies, Config, CookieKey, Hub, HubBuilder, OriginError, Origins, Ownership, Rate, turn::MAX_TTL,
+    ClientCookies, Config, CookieKey, Hub, HubBuilder, OriginError, Origins, Ownership, Rate, TrustedProxies,
+    turn::MAX_TTL,
 };
 use lingua_signal_redis::RedisBackplane;
 
@@ -136,6 +137,34 @@ pub struct Options {
     #[arg(long, env = "LINGUA_LIMIT_LOOPBACK", help_heading = LIMITS)]
     pub limit_loopback: bool,
 
+    /// Most Socket.IO sessions (long-polling or websocket) and rooms
+    /// websockets open at once from one client address (IPv6: one /64);
+    /// past it the handshake is refused with too-many-connections. A
+    /// long-polling session holds no TCP connection between its requests,
+    /// so --max-connections-per-ip does not see it. 0: no cap. Loopback is
+    /// exempt unless --limit-loopback. The default matches
+    /// --max-peers-per-ip: a room page holds one session and one peer.
+    #[arg(long, env = "LINGUA_MAX_SESSIONS_PER_IP", default_value_t = 128, help_heading = LIMITS)]
+    pub max_sessions_per_ip: usize,
+
+    /// Most rooms that clients of one address (IPv6: one /64) may have
+    /// created and that still exist; a room counts against the address of
+    /// its first member until it is empty. A join that would create one
+    /// more is refused with too-many-rooms-from-address; existing rooms can
+    /// still be joined. 0: no cap. Loopback is exempt unless
+    /// --limit-loopback.
+    #[arg(long, env = "LINGUA_MAX_ROOMS_PER_IP", default_value_t = 100, help_heading = LIMITS)]
+    pub max_rooms_per_ip: usize,
+
+    /// A reverse proxy (address or CIDR network, e.g. 127.0.0.1 or
+    /// 10.0.0.0/8) whose Forwarded / X-Forwarded-For headers name the
+    /// client; repeat for several. Only requests from these have the
+    /// headers read (the rightmost hop that is not a listed proxy is the
+    /// client), so every per-address limit applies to the real clients
+    /// behind the proxy. Default: none, the TCP peer is the client.
+    #[arg(long = "trusted-proxy", value_name = "ADDR[/PREFIX]", env = "LINGUA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = proxy, help_heading = LIMITS)]
+    pub trusted_proxies: Vec<TrustedProxies>,
+
     /// Most participants per room (2 for a one-to-one lesson). Every page
     /// calls every other one (a full mesh), so the browsers, not the server,
     /// set the limit: at 8 a page takes about one core to send 640x480 to
@@ -178,6 +207,11 @@ pub struct Options {
     #[arg(long, env = "LINGUA_RELAY_RATE", default_value = "100/400", value_parser = rate, value_name = "PER_SECOND/BURST")]
     pub relay_rate: Rate,
 
+    /// Bytes of PeerJS messages one peer may have relayed, as
+    /// PER_SECOND/BURST: the relay carries signaling, not data.
+    #[arg(long, env = "LINGUA_RELAY_BYTE_RATE", default_value = "131072/524288", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub relay_byte_rate: Rate,
+
     /// How long a client's PeerJS id stays its own after its connection is
     /// lost without a goodbye (a network drop): only the same client may
     /// register it again meanwhile. A clean close releases it at once,
@@ -185,6 +219,13 @@ pub struct Options {
     /// (15) or with a unit (500ms, 1m).
     #[arg(long, env = "LINGUA_RESUME_GRACE", default_value = "15s", value_parser = duration, help_heading = LIMITS)]
     pub resume_grace: Duration,
+
+    /// Room-info lookups (GET /room-info/{room}) one client address may
+    /// make, as PER_SECOND/BURST; over it, 429 rate-limited, so room names
+    /// cannot be guessed by the thousand. Loopback is exempt unless
+    /// --limit-loopback.
+    #[arg(long, env = "LINGUA_ROOM_INFO_RATE", default_value = "5/30", value_parser = rate, value_name = "PER_SECOND/BURST")]
+    pub room_info_rate: Rate,
 
     /// Share rooms and PeerJS peers with the other processes that use this
     /// Redis server (redis://[user:password@]host[:port][/db]). Default:
@@ -227,7 +268,12 @@ impl Options {
             .join_rate_limit(self.join_rate.per_second(), self.join_rate.burst())
             .message_rate_limit(self.message_rate.per_second(), self.message_rate.burst())
             .relay_rate_limit(self.relay_rate.per_second(), self.relay_rate.burst())
-            .resume_grace(self.resume_grace);
+            .relay_byte_rate_limit(self.relay_byte_rate.per_second(), self.relay_byte_rate.burst())
+            .resume_grace(self.resume_grace)
+            .max_connections_per_address(Some(self.max_sessions_per_ip).filter(|&n| n > 0))
+            .max_rooms_per_address(Some(self.max_rooms_per_ip).filter(|&n| n > 0))
+            .room_info_rate_limit(self.room_info_rate.per_second(), self.room_info_rate.burst())
+            .limit_loopback(self.limit_loopback);
         // Pages served by any of the app's listeners (the main port and
         // --peerjs-port) may use every one of them.
         let own_ports = std::iter::once(self.addr.port()).chain(self.peerjs_port);
@@ -245,7 +291,7 @@ impl Options {
                 }
             };
         }
-        let builder = Hub::builder().config(config).origins(origins);
+        let builder = Hub::builder().config(config).origins(origins).trusted_proxies(self.proxies());
         let builder = if self.trust_client_ids {
             builder
         } else {
@@ -262,6 +308,12 @@ impl Options {
     pub fn client_cookies(&self) -> ClientCookies {
         let key = self.cookie_key.clone().unwrap_or_else(|| self.process_cookie_key.clone());
         ClientCookies::new(key).secure(self.secure_cookie || self.tls_cert.is_some())
+    }
+
+    /// Every `--trusted-proxy`, as one list.
+    #[must_use]
+    pub fn proxies(&self) -> TrustedProxies {
+        self.trusted_proxies.iter().cloned().fold(TrustedProxies::none(), TrustedProxies::and)
     }
 
     /// The defaults, as if run without flags, listening on `addr`.
@@ -339,6 +391,11 @@ fn origin(text: &str) -> Result<String, OriginError> {
         Origins::none().allow(text)?;
     }
     Ok(text.to_owned())
+}
+
+/// Accepts an address or a CIDR network.
+fn proxy(text: &str) -> Result<TrustedProxies, String> {
+    text.parse().map_err(|e: lingua_signal_core::ProxyParseError| e.to_string())
 }
 
 /// Parses `PER_SECOND/BURST` (or `PER_SECOND`, with a burst of twice that).

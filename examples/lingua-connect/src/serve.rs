@@ -8,6 +8,8 @@ use std::{error::Error, future::Future, io, net::SocketAddr};
 use http::{Request, Response};
 use lingua_signal_serve::{Deadlines, Limits, RequestBody, Server, Serving, tls::TlsAcceptor};
 use tokio::net::TcpListener;
+use tower::Layer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::Options;
 
@@ -145,6 +147,13 @@ impl Listeners {
     }
 }
 
+/// `X-Content-Type-Options: nosniff` on every response of both listeners
+/// (pages, assets, JSON, Socket.IO polling, PeerJS, errors): a browser
+/// never runs or styles with a body under another type than the one sent.
+fn nosniff() -> SetResponseHeaderLayer<http::HeaderValue> {
+    SetResponseHeaderLayer::overriding(http::header::X_CONTENT_TYPE_OPTIONS, http::HeaderValue::from_static("nosniff"))
+}
+
 /// Serves `main` on the main listener and `peerjs_only` on the PeerJS one,
 /// over TLS when `tls` is given.
 ///
@@ -166,6 +175,7 @@ where
     PB: HttpBody,
 {
     let server = server(options, tls);
+    let (main, peerjs_only) = (nosniff().layer(main), nosniff().layer(peerjs_only));
     let mut serving = vec![server.serve(listeners.main, main)?];
     let addr = serving[0].local_addr();
     let mut peerjs_addr = None;

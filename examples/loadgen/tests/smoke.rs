@@ -13,8 +13,15 @@ use loadgen::{ChurnArgs, Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, R
 
 /// A load generator announces made-up user ids and goes as fast as it can:
 /// the servers run as `bench/compare.sh` starts them.
-const LOAD_FLAGS: &[&str] =
-    &["--trust-client-ids", "--join-rate", "1000000/1000000", "--relay-rate", "1000000/1000000"];
+const LOAD_FLAGS: &[&str] = &[
+    "--trust-client-ids",
+    "--join-rate",
+    "1000000/1000000",
+    "--relay-rate",
+    "1000000/1000000",
+    "--relay-byte-rate",
+    "1000000000/1000000000",
+];
 
 async fn server() -> Running<App> {
     start(&Options::parse_from(["lingua-connect-warp", "--addr", "127.0.0.1:0"].iter().chain(LOAD_FLAGS)))

@@ -139,6 +139,10 @@ fn emit(socket: &Socket, event: &Event) -> Result<(), SendError> {
 fn send_failed(socket: Arc<Socket>, member: &Member, error: &SendError) {
     tracing::warn!(%error, "could not emit to the socket, disconnecting it");
     member.counters.send_failure();
+    if matches!(error, SendError::Socket(SocketError::InternalChannelFull)) {
+        // A slow reader, as when the hub's queue fills: counted alike.
+        member.conn.hub().metrics().record_slow_consumer();
+    }
     disconnect(socket, member);
 }
 

@@ -17,11 +17,47 @@ impl Hub {
         self.connect_as(Identity::anonymous())
     }
 
-    /// Opens a connection for `identity` (what [`Hub::authorize`] returned).
+    /// Opens a connection for `identity` (what [`Hub::authorize`] returned),
+    /// counted against its client address but never refused: see
+    /// [`Hub::open`] for the connection of a client.
     #[must_use]
     pub fn connect_as(&self, identity: Identity) -> (Connection, Inbox<Event>) {
-        let (id, inbox) = self.with_rooms(|rooms, env| rooms.connect(env, identity.clone()));
-        (Connection { hub: self.clone(), id, identity }, inbox)
+        match self.with_rooms(|rooms, env| rooms.connect(env, identity.clone(), false)) {
+            Ok((id, inbox)) => (Connection { hub: self.clone(), id, identity }, inbox),
+            // Not enforced, so never refused; an inbox that is already
+            // closed keeps the signature infallible all the same.
+            Err(_) => self.connect(),
+        }
+    }
+
+    /// Opens a connection for `identity` (what [`Hub::authorize`] returned)
+    /// unless its client address already holds
+    /// [`Config::max_connections_per_address`](crate::Config::max_connections_per_address)
+    /// connections. Adapters call this one.
+    ///
+    /// # Errors
+    ///
+    /// [`Denied`] with code `too-many-connections`: refuse the connection.
+    pub fn open(&self, identity: Identity) -> Result<(Connection, Inbox<Event>), Denied> {
+        match self.with_rooms(|rooms, env| rooms.connect(env, identity.clone(), true)) {
+            Ok((id, inbox)) => Ok((Connection { hub: self.clone(), id, identity }, inbox)),
+            Err(max) => {
+                inc(&self.metrics().refused);
+                tracing::debug!(address = ?identity.address, max, "connection refused: too many from this address");
+                Err(Denied::new(
+                    "too-many-connections",
+                    format!("too many connections from this address ({max}); close some and retry"),
+                ))
+            }
+        }
+    }
+
+    /// The client's address for `request`: the TCP peer, or behind one of
+    /// the hub's [trusted proxies](crate::HubBuilder::trusted_proxies) the client
+    /// they forwarded for. Per-address limits count clients under it.
+    #[must_use]
+    pub fn client_ip(&self, request: &ConnectRequest) -> Option<std::net::IpAddr> {
+        self.trusted_proxies().client_ip(request)
     }
 
     /// Asks the host's [`Authorizer`](crate::Authorizer) who a connection
@@ -39,6 +75,8 @@ impl Hub {
         match result {
             Ok(mut identity) => {
                 identity.proof = self.ownership().map(|o| Arc::new(o.proof(request)));
+                let client = self.client_ip(request).filter(|&ip| self.config().limits_address(ip));
+                identity.address = client.map(crate::address::address_key);
                 Ok(identity)
             }
             Err(denied) => {

@@ -21,8 +21,8 @@ pub use connection::Connection;
 pub use peer::PeerSession;
 
 use crate::{
-    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, Origins, Ownership, env::Env, relay::PeerState,
-    rooms::RoomState,
+    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, Origins, Ownership, TrustedProxies, env::Env,
+    relay::PeerState, rooms::RoomState,
 };
 
 /// The shared state of one signaling server: rooms, the peer relay, limits,
@@ -40,6 +40,9 @@ struct Inner {
     authorizer: Hook,
     origins: Origins,
     ownership: Option<Ownership>,
+    proxies: TrustedProxies,
+    /// Room-info lookups per client address ([`Config::room_info_rate_limit`]).
+    lookups: Mutex<info::Lookups>,
     rooms: Mutex<RoomState>,
     peers: Mutex<PeerState>,
     sweeper_taken: AtomicBool,
@@ -85,6 +88,13 @@ impl Hub {
     #[must_use]
     pub fn ownership(&self) -> Option<&Ownership> {
         self.inner.ownership.as_ref()
+    }
+
+    /// The reverse proxies whose forwarding headers this hub believes
+    /// ([`HubBuilder::trusted_proxies`]).
+    #[must_use]
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.inner.proxies
     }
 
     /// The limits and timers this hub runs with.
@@ -223,6 +233,7 @@ pub struct HubBuilder {
     authorizer: Box<dyn Authorizer>,
     origins: Origins,
     ownership: Option<Ownership>,
+    proxies: TrustedProxies,
 }
 
 impl Default for HubBuilder {
@@ -233,6 +244,7 @@ impl Default for HubBuilder {
             authorizer: Box::new(AllowAll),
             origins: Origins::any(),
             ownership: None,
+            proxies: TrustedProxies::none(),
         }
     }
 }
@@ -244,6 +256,7 @@ impl std::fmt::Debug for HubBuilder {
             .field("backplane", &self.backplane)
             .field("origins", &self.origins)
             .field("ownership", &self.ownership)
+            .field("proxies", &self.proxies)
             .finish_non_exhaustive()
     }
 }
@@ -292,6 +305,17 @@ impl HubBuilder {
         self
     }
 
+    /// The reverse proxies whose `Forwarded` / `X-Forwarded-For` headers
+    /// name the client ([`Hub::client_ip`]), for every per-address limit
+    /// (connections, rooms created, PeerJS peers, room-info lookups).
+    /// Default none: the client is the TCP peer, and behind a proxy every
+    /// client looks like the proxy.
+    #[must_use]
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
     /// The hub.
     #[must_use]
     pub fn build(self) -> Hub {
@@ -302,6 +326,8 @@ impl HubBuilder {
             authorizer: Hook(self.authorizer),
             origins: self.origins,
             ownership: self.ownership,
+            proxies: self.proxies,
+            lookups: Mutex::default(),
             rooms: Mutex::new(RoomState::default()),
             peers: Mutex::new(PeerState::default()),
             sweeper_taken: AtomicBool::new(false),

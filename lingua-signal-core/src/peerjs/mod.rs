@@ -110,7 +110,7 @@ impl PeerJsServer {
     /// counted (no address, exempt, no limit), `Ok(Some(slot))` while the
     /// slot is held, `Err(())` when the address is at its limit.
     pub(crate) fn take_ip_slot(&self, request: &ConnectRequest) -> Result<Option<IpSlot>, ()> {
-        let Some(ip) = request.remote_ip() else { return Ok(None) };
+        let Some(ip) = self.hub().client_ip(request) else { return Ok(None) };
         let Some(max) = self.options().peers_per_ip_for(ip) else { return Ok(None) };
         let mut counts = self.inner.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
         let n = counts.entry(ip).or_insert(0);

@@ -65,11 +65,12 @@ pub(crate) async fn run(
         Ok(version) => hub.authorize(&request).await.map(|identity| (version, identity)).map_err(RequestError::Denied),
         Err(refusal) => Err(refusal),
     };
-    let (version, identity) = match admitted {
-        Ok(admitted) => admitted,
+    let opened =
+        admitted.and_then(|(version, identity)| Ok((version, hub.open(identity).map_err(RequestError::Denied)?)));
+    let (version, (conn, inbox)) = match opened {
+        Ok(opened) => opened,
         Err(refusal) => return refuse(ws, refusal, options.close_grace).await,
     };
-    let (conn, inbox) = hub.connect_as(identity);
     let span = conn.span("websocket");
     let grace = options.close_grace;
     let mut session = Session { ws, conn, inbox, options, version, last_heard: Instant::now() };
