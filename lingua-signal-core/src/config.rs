@@ -138,6 +138,12 @@ impl Config {
         self
     }
 
+    /// See [`Config::limit_loopback`].
+    #[must_use]
+    pub fn limits_loopback(&self) -> bool {
+        self.limit_loopback
+    }
+
     /// Whether the per-address caps apply to the client `ip`.
     #[must_use]
     pub fn limits_address(&self, ip: std::net::IpAddr) -> bool {

@@ -7,7 +7,10 @@ use std::{
     sync::{Mutex, PoisonError},
 };
 
-use crate::message::{Bucket, Rate};
+use crate::{
+    address::address_key,
+    message::{Bucket, Rate},
+};
 
 /// Addresses remembered before the idle ones are forgotten: bounds the
 /// memory a flood from many addresses can take.
@@ -58,7 +61,8 @@ impl AddressLimiter {
 
     /// Takes a token for `ip`: `false` when it is over the rate.
     pub fn check(&self, ip: IpAddr) -> bool {
-        if ip.is_loopback() && !self.limit_loopback {
+        let key = address_key(ip);
+        if key.is_loopback() && !self.limit_loopback {
             return true;
         }
         let (per_second, burst) = (self.rate.per_second(), self.rate.burst());
@@ -67,15 +71,7 @@ impl AddressLimiter {
             // A full bucket is the same as no bucket: forget those.
             buckets.retain(|_, bucket| !bucket.is_full(per_second, burst));
         }
-        buckets.entry(client(ip)).or_insert_with(|| Bucket::full(burst)).take(per_second, burst)
-    }
-}
-
-/// The address a client is counted under: an IPv6 address's /64.
-fn client(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        buckets.entry(key).or_insert_with(|| Bucket::full(burst)).take(per_second, burst)
     }
 }
 

@@ -1,10 +1,6 @@
 //! The room-info endpoint on the [`Hub`]: the size of a room before joining.
 
-use std::{collections::HashMap, net::IpAddr, sync::PoisonError};
-
-use crate::{
-    ConnectRequest, Hub, RoomId, RoomInfo, RoomInfoReply, address::address_key, message::Bucket, metrics::inc,
-};
+use crate::{ConnectRequest, Hub, RoomId, RoomInfo, RoomInfoReply, metrics::inc};
 
 impl Hub {
     /// The size of `room` now: its members here plus those the backplane
@@ -48,27 +44,12 @@ impl Hub {
     }
 }
 
-/// Room-info lookup buckets per client address. Past [`MAX_TRACKED`]
-/// addresses the table starts afresh: a flood spread over that many
-/// addresses is beyond what per-address limits can stop anyway.
-#[derive(Debug, Default)]
-pub(super) struct Lookups(HashMap<IpAddr, Bucket>);
-
-const MAX_TRACKED: usize = 10_000;
-
 impl Hub {
     /// Counts a room-info lookup against the client's address; `false`
     /// when it is over [`Config::room_info_rate_limit`](crate::Config::room_info_rate_limit).
     fn take_lookup(&self, request: &ConnectRequest) -> bool {
-        let config = self.config();
-        let Some(ip) = self.client_ip(request).filter(|&ip| config.limits_address(ip)) else { return true };
-        let rate = config.room_info_rate();
-        let mut lookups = self.inner.lookups.lock().unwrap_or_else(PoisonError::into_inner);
-        if lookups.0.len() >= MAX_TRACKED && !lookups.0.contains_key(&address_key(ip)) {
-            lookups.0.clear();
-        }
-        let bucket = lookups.0.entry(address_key(ip)).or_insert_with(|| Bucket::full(rate.burst()));
-        let allowed = bucket.take(rate.per_second(), rate.burst());
+        let Some(ip) = self.client_ip(request) else { return true };
+        let allowed = self.inner.lookups.check(ip);
         if !allowed {
             inc(&self.metrics().refused);
         }

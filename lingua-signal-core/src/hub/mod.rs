@@ -21,8 +21,8 @@ pub use connection::Connection;
 pub use peer::PeerSession;
 
 use crate::{
-    AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, Origins, Ownership, TrustedProxies, env::Env,
-    relay::PeerState, rooms::RoomState,
+    AddressLimiter, AllowAll, Authorizer, Backplane, Config, LocalBackplane, Metrics, Origins, Ownership,
+    TrustedProxies, env::Env, relay::PeerState, rooms::RoomState,
 };
 
 /// The shared state of one signaling server: rooms, the peer relay, limits,
@@ -42,7 +42,7 @@ struct Inner {
     ownership: Option<Ownership>,
     proxies: TrustedProxies,
     /// Room-info lookups per client address ([`Config::room_info_rate_limit`]).
-    lookups: Mutex<info::Lookups>,
+    lookups: AddressLimiter,
     rooms: Mutex<RoomState>,
     peers: Mutex<PeerState>,
     sweeper_taken: AtomicBool,
@@ -319,6 +319,7 @@ impl HubBuilder {
     /// The hub.
     #[must_use]
     pub fn build(self) -> Hub {
+        let lookups = AddressLimiter::new(self.config.room_info_rate()).limit_loopback(self.config.limits_loopback());
         let inner = Inner {
             config: self.config,
             metrics: Metrics::default(),
@@ -327,7 +328,7 @@ impl HubBuilder {
             origins: self.origins,
             ownership: self.ownership,
             proxies: self.proxies,
-            lookups: Mutex::default(),
+            lookups,
             rooms: Mutex::new(RoomState::default()),
             peers: Mutex::new(PeerState::default()),
             sweeper_taken: AtomicBool::new(false),
