@@ -8,7 +8,7 @@
 // `redis-server` on PATH) the scenario fails: scripts/test.sh installs it.
 
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './net.mjs';
 
 export function clusterScenario({ serverCmd, children, startServer, openPage, closePage, waitJoined, expectPlaying }) {
   return async function twoProcesses(state) {
@@ -44,13 +44,3 @@ export function clusterScenario({ serverCmd, children, startServer, openPage, cl
   };
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}

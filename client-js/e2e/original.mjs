@@ -11,7 +11,7 @@
 // page next to the new server.
 
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './net.mjs';
 
 export function originalPageScenario({ openPage, closePage, waitFor, ok }) {
   return async function originalPage(state) {
@@ -101,17 +101,6 @@ export function seedShapeScenario({ serverCmd, startServer, openPage, closePage,
   };
 }
 
-/** A loopback port nobody listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // The old page: Socket.IO from the server, PeerJS from the server's assets,
 // `join-room(ROOM_ID, peerId)` once the peer is open. Unlike the tutorial it
