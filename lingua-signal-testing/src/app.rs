@@ -204,12 +204,16 @@ pub async fn root_redirects_to_a_fresh_uuid_room(addr: SocketAddr) {
 
 /// A room page of an app started with [`PAGE_FLAGS`] carries its
 /// configuration, escaped, in `data-config`, under a script-only-from-self
-/// content security policy.
+/// content security policy whose connections go to the page's own origin
+/// only (no `ws:`/`wss:` to any host).
 pub async fn room_page_embeds_its_config(addr: SocketAddr, transport: &str) {
     let page = get(addr, "/lesson-42", &[]).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(page.header("content-security-policy").expect("a CSP").contains("script-src 'self'"));
+    let csp = page.header("content-security-policy").expect("a CSP");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let connect = csp.split(';').map(str::trim).find(|d| d.starts_with("connect-src")).expect("connect-src");
+    assert_eq!(connect, format!("connect-src 'self' ws://{addr} wss://{addr}"), "{csp}");
     let config = config_of(page.text());
     assert_eq!(config["roomId"], "lesson-42");
     assert_eq!(config["transport"], transport);

@@ -35,7 +35,23 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 /// this origin, so even an injected tag could not run.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
                        img-src 'self' data:; media-src 'self' blob: mediastream:; \
-                       connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+                       connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// [`CSP`] for a room page served to a request for `host`: its scripts may
+/// connect to this origin only, its websockets included (`ws://` and
+/// `wss://` on the same host and port, named, as `'self'` does not cover
+/// them in every browser). A `Host` that is not a plain `host[:port]` gets
+/// `'self'` alone.
+#[must_use]
+pub fn room_csp(host: Option<&str>) -> String {
+    let plain = |h: &str| {
+        !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    };
+    match host.filter(|h| plain(h)) {
+        Some(host) => CSP.replacen("connect-src 'self'", &format!("connect-src 'self' ws://{host} wss://{host}"), 1),
+        None => CSP.to_owned(),
+    }
+}
 
 /// The PeerJS mount path on the app's own port.
 pub const PEERJS_PATH: &str = "/peerjs";
@@ -158,7 +174,13 @@ pub fn room_page(room: &str, config: &PageConfig, headers: &http::HeaderMap) -> 
     let participant = config.cookies.participant(&cookie);
     let page = PageConfig { room_id: Some(room), ice_servers: config.ice.current(&participant), ..config.clone() };
     let json = serde_json::to_string(&page).unwrap_or_default();
-    let response = render("room.html", context! { config => json }, StatusCode::OK);
+    let mut response = render("room.html", context! { config => json }, StatusCode::OK);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if response.status() == StatusCode::OK
+        && let Ok(csp) = HeaderValue::from_str(&room_csp(host))
+    {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     if fresh { set_cookie(response, &config.cookies, &cookie) } else { response }
 }
 
@@ -256,5 +278,16 @@ mod tests {
         let page = room_page("a.b", &PageConfig::new(&options, Transport::SocketIo).unwrap(), &http::HeaderMap::new());
         assert_eq!(page.status(), StatusCode::NOT_FOUND);
         assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CSP);
+    }
+
+    #[test]
+    fn a_room_page_may_connect_to_its_own_origin_only() {
+        let csp = room_csp(Some("127.0.0.1:3000"));
+        assert!(csp.contains("connect-src 'self' ws://127.0.0.1:3000 wss://127.0.0.1:3000;"), "{csp}");
+        assert!(!csp.contains("ws: ") && !csp.contains("wss:;"), "{csp}");
+        for odd in ["evil.example; script-src *", "a b", ""] {
+            assert_eq!(room_csp(Some(odd)), CSP, "{odd:?}");
+        }
+        assert!(CSP.contains("connect-src 'self';"));
     }
 }
