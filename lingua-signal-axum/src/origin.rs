@@ -95,15 +95,15 @@ where
 }
 
 impl<S> OriginGate<S> {
-    /// The hub's origin policy applied to a Socket.IO request; a request
-    /// without an Origin (not from a browser) passes.
+    /// The hub's origin policy applied to a Socket.IO request: its `Host`,
+    /// and its `Origin` if any (a request without one is not from another
+    /// site's page).
     fn check_origin<B>(&self, request: &Request<B>) -> Result<(), Denied> {
-        let Some(origin) = request.headers().get(header::ORIGIN) else {
-            return Ok(());
-        };
-        // An Origin that is not text matches no allowed origin.
-        let mut check = ConnectRequest::new("socket.io", request.method().as_str(), request.uri().to_string())
-            .header("origin", origin.to_str().unwrap_or("\u{fffd}"));
+        let mut check = ConnectRequest::new("socket.io", request.method().as_str(), request.uri().to_string());
+        if let Some(origin) = request.headers().get(header::ORIGIN) {
+            // An Origin that is not text matches no allowed origin.
+            check = check.header("origin", origin.to_str().unwrap_or("\u{fffd}"));
+        }
         if let Some(host) = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()) {
             check = check.header("host", host);
         }

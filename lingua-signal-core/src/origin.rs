@@ -32,6 +32,9 @@ pub struct Origins {
     same_origin: bool,
     allowed: Arc<[String]>,
     own_ports: Arc<[u16]>,
+    /// The host names requests may carry in `Host`, besides IP literals and
+    /// `localhost`; `None`: any.
+    hosts: Option<Arc<[String]>>,
 }
 
 /// An origin for [`Origins::allow`] that is not `scheme://host[:port]`.
@@ -51,7 +54,7 @@ impl Origins {
     /// its pages are).
     #[must_use]
     pub fn any() -> Self {
-        Self { any: true, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]) }
+        Self { any: true, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]), hosts: None }
     }
 
     /// Pages of the server's own origin only: the `Origin`'s host and port
@@ -59,7 +62,7 @@ impl Origins {
     /// `Host`, [`allow`](Self::allow) the public origin too.
     #[must_use]
     pub fn same_origin() -> Self {
-        Self { any: false, same_origin: true, allowed: Arc::from([]), own_ports: Arc::from([]) }
+        Self { any: false, same_origin: true, allowed: Arc::from([]), own_ports: Arc::from([]), hosts: None }
     }
 
     /// The ports of all of the server's own listeners, for a server that
@@ -91,10 +94,52 @@ impl Origins {
         self
     }
 
+    /// Restricts the `Host` that requests may name to IP literals,
+    /// `localhost` (and `*.localhost`) and `names` (without port, compared
+    /// without regard to case): a page of a domain that an attacker points
+    /// at this server's address (DNS rebinding) is same-origin with itself,
+    /// so only the `Host` it carries gives it away. Checked on every request
+    /// [`check`](Self::check) sees, with or without `Origin` (a same-origin
+    /// `GET` carries none). Default: any host.
+    ///
+    /// ```
+    /// use lingua_signal_core::{ConnectRequest, Origins};
+    ///
+    /// let origins = Origins::same_origin().allowed_hosts(["rooms.example.org"]);
+    /// let to = |host: &str| ConnectRequest::new("websocket", "GET", "/rooms").header("host", host);
+    /// assert!(origins.check(&to("rooms.example.org")).is_ok());
+    /// assert!(origins.check(&to("192.0.2.7:3000")).is_ok());
+    /// assert_eq!(origins.check(&to("rebound.example:3000")).unwrap_err().code(), "host-not-allowed");
+    /// ```
+    #[must_use]
+    pub fn allowed_hosts<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        let mut hosts = self.hosts.as_deref().map(<[String]>::to_vec).unwrap_or_default();
+        hosts.extend(names.into_iter().map(|name| name.as_ref().trim().trim_end_matches('.').to_ascii_lowercase()));
+        self.hosts = Some(Arc::from(hosts));
+        self
+    }
+
+    /// Whether a request may name `host` (a `Host` header value).
+    #[must_use]
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let Some(names) = &self.hosts else { return true };
+        let host = host.trim().to_ascii_lowercase();
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            return true;
+        }
+        let (name, _) = split_port(&host);
+        let name = name.trim_end_matches('.');
+        let literal = name.trim_start_matches('[').trim_end_matches(']');
+        literal.parse::<std::net::IpAddr>().is_ok()
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || names.iter().any(|allowed| allowed == name)
+    }
+
     /// Only the listed origins (add them with [`allow`](Self::allow)).
     #[must_use]
     pub fn none() -> Self {
-        Self { any: false, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]) }
+        Self { any: false, same_origin: false, allowed: Arc::from([]), own_ports: Arc::from([]), hosts: None }
     }
 
     /// Also accepts `origin` (`scheme://host[:port]`, compared without
@@ -155,6 +200,11 @@ impl Origins {
     /// [`Denied`] with code `origin-not-allowed`; answer a plain HTTP
     /// request with 403 Forbidden.
     pub fn check(&self, request: &ConnectRequest) -> Result<(), Denied> {
+        if let Some(host) = request.header_value("host")
+            && !self.host_allowed(host)
+        {
+            return Err(Denied::new("host-not-allowed", format!("{host} is not a name of this server")));
+        }
         let origin = request.header_value("origin");
         if self.allows(origin, request.header_value("host")) {
             Ok(())
@@ -236,6 +286,27 @@ mod tests {
         // same-origin rule the ports mean nothing.
         assert!(!own.allows(Some("http://127.0.0.1:0"), Some("127.0.0.1:3000")));
         assert!(!Origins::none().own_ports([3000, 3001]).allows(Some("http://a:3000"), Some("a:3001")));
+    }
+
+    #[test]
+    fn allowed_hosts_admit_ip_literals_localhost_and_the_listed_names() {
+        assert!(Origins::same_origin().host_allowed("anything.example"), "no list: any host");
+        let hosts = Origins::same_origin().allowed_hosts(["Rooms.Example.org."]);
+        for ok in [
+            "rooms.example.org",
+            "ROOMS.example.org:443",
+            "rooms.example.org.",
+            "10.0.0.7:3000",
+            "[::1]:3000",
+            "::1",
+            "localhost:3000",
+            "app.localhost",
+        ] {
+            assert!(hosts.host_allowed(ok), "{ok}");
+        }
+        for bad in ["evil.example", "rooms.example.org.evil", "localhost.evil", "xrooms.example.org"] {
+            assert!(!hosts.host_allowed(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -150,6 +150,78 @@ fn counters(m: &MetricsSnapshot) -> [Row; 10] {
     ]
 }
 
+/// Who may read a `GET /metrics` endpoint: loopback clients only (a
+/// Prometheus on the same host, or reached through an SSH tunnel), or
+/// anyone who shows a bearer token. The counters say how busy the server
+/// is and how many people are on it: not for everyone. `Debug` never shows
+/// the token.
+///
+/// ```
+/// use lingua_signal_core::prometheus::Access;
+///
+/// let here = Some("127.0.0.1".parse()?);
+/// let there = Some("192.0.2.7".parse()?);
+/// assert!(Access::loopback_only().check(None, here).is_ok());
+/// assert_eq!(Access::loopback_only().check(None, there).unwrap_err().code(), "metrics-not-allowed");
+/// let token = Access::token("s3cret");
+/// assert!(token.check(Some("Bearer s3cret"), there).is_ok());
+/// assert!(token.check(Some("Bearer guess"), there).is_err());
+/// assert!(token.check(None, here).is_err(), "with a token, everyone shows it");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Access {
+    token: Option<std::sync::Arc<str>>,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access").field("token", &self.token.as_ref().map(|_| "<redacted>")).finish()
+    }
+}
+
+impl Access {
+    /// Loopback clients only (the default).
+    #[must_use]
+    pub fn loopback_only() -> Self {
+        Self { token: None }
+    }
+
+    /// Anyone whose request says `Authorization: Bearer <token>`, and
+    /// nobody else (loopback clients included).
+    #[must_use]
+    pub fn token(token: &str) -> Self {
+        Self { token: Some(std::sync::Arc::from(token)) }
+    }
+
+    /// Whether a request with this `Authorization` header from `client`
+    /// (its address, after trusted proxies) may read the metrics.
+    ///
+    /// # Errors
+    ///
+    /// [`Denied`](crate::Denied) with code `metrics-not-allowed`: answer 403.
+    pub fn check(&self, authorization: Option<&str>, client: Option<std::net::IpAddr>) -> Result<(), crate::Denied> {
+        let allowed = match &self.token {
+            Some(token) => authorization
+                .and_then(|value| value.trim().strip_prefix("Bearer "))
+                .is_some_and(|given| same(given.trim().as_bytes(), token.as_bytes())),
+            None => client.is_some_and(|ip| crate::address::address_key(ip).is_loopback()),
+        };
+        if allowed {
+            Ok(())
+        } else if self.token.is_some() {
+            Err(crate::Denied::new("metrics-not-allowed", "send Authorization: Bearer with the metrics token"))
+        } else {
+            Err(crate::Denied::new("metrics-not-allowed", "metrics are served to loopback clients only"))
+        }
+    }
+}
+
+/// Byte strings equal, in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -423,3 +423,65 @@ pub async fn own_listeners_are_one_origin(main: SocketAddr, peerjs: SocketAddr) 
         }
     }
 }
+
+/// On an app listening on all addresses (`--addr 0.0.0.0:0`) with
+/// `--allowed-host rooms.example`, reached at `addr` (loopback, its port):
+/// requests naming another host (a page of a domain pointed at the server,
+/// DNS rebinding) are refused by the rooms websocket (`rooms_ws_path`:
+/// Socket.IO's or the raw protocol's), the PeerJS routes (`403
+/// host-not-allowed`) and the PeerJS websocket, with or without `Origin`;
+/// IP literals, `localhost` and the allowed name get in.
+pub async fn foreign_hosts_are_refused_off_loopback(addr: SocketAddr, rooms_ws_path: &str) {
+    let port = addr.port();
+    let rebound = format!("rebound.example:{port}");
+    let rebound_page = format!("http://{rebound}");
+    let (ip, localhost, named) =
+        (format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("rooms.example:{port}"));
+    for (host, origin, allowed) in [
+        (rebound.as_str(), Some(rebound_page.as_str()), false),
+        (rebound.as_str(), None, false),
+        (ip.as_str(), None, true),
+        (localhost.as_str(), None, true),
+        (named.as_str(), None, true),
+    ] {
+        let mut headers = vec![("host", host)];
+        headers.extend(origin.map(|o| ("origin", o)));
+        let id = get(addr, "/peerjs/peerjs/id", &headers).await;
+        assert_eq!(id.status.as_u16() == 200, allowed, "PeerJS id for Host {host}: {id:?}");
+        if !allowed {
+            assert!(id.text().starts_with("host-not-allowed"), "{}", id.text());
+        }
+        let rooms = PeerClient::connect_with(&format!("ws://{addr}{rooms_ws_path}"), &headers).await;
+        assert_eq!(rooms.is_ok(), allowed, "rooms websocket for Host {host}");
+        let url = format!("ws://{addr}/peerjs/peerjs?key=peerjs&id=host-check&token=t");
+        let upgraded = PeerClient::connect_with(&url, &headers).await;
+        assert_eq!(upgraded.is_ok(), allowed, "PeerJS websocket for Host {host}");
+        if let Ok(mut peer) = upgraded {
+            peer.expect_open().await;
+            peer.close().await;
+        }
+    }
+}
+
+/// `/metrics` on the defaults with `--trusted-proxy 127.0.0.1` (`plain`)
+/// and with `--metrics-token s3cret` too (`with_token`): a loopback client
+/// reads it; one a same-host proxy forwards for gets `403
+/// metrics-not-allowed`; with a token, only `Authorization: Bearer s3cret`
+/// reads it, loopback or not.
+pub async fn metrics_are_for_loopback_or_the_token(plain: SocketAddr, with_token: SocketAddr) {
+    let forwarded = [("x-forwarded-for", "192.0.2.7")];
+    assert_eq!(get(plain, "/metrics", &[]).await.status.as_u16(), 200);
+    let remote = get(plain, "/metrics", &forwarded).await;
+    assert_eq!(remote.status.as_u16(), 403, "{remote:?}");
+    assert!(remote.text().starts_with("metrics-not-allowed"), "{}", remote.text());
+    assert!(!remote.text().contains("lingua_signal_"), "no counters in a refusal");
+    for (headers, status) in [
+        (&[][..], 403),
+        (&[("authorization", "Bearer guess")][..], 403),
+        (&[("authorization", "Bearer s3cret")][..], 200),
+        (&[("authorization", "Bearer s3cret"), ("x-forwarded-for", "192.0.2.7")][..], 200),
+    ] {
+        let r = get(with_token, "/metrics", headers).await;
+        assert_eq!(r.status.as_u16(), status, "{headers:?}: {r:?}");
+    }
+}

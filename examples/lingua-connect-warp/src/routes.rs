@@ -49,7 +49,12 @@ pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(
     let new_room = get_or_head().and(path::end()).map(pages::new_room);
     let healthz = get_or_head().and(warp::path!("healthz")).map(|| "ok");
     let metrics_hub = signaling.hub().clone();
-    let metrics = get_or_head().and(warp::path!("metrics")).map(move || pages::metrics(&metrics_hub));
+    let access = options.metrics_access();
+    let metrics = get_or_head().and(warp::path!("metrics")).and(warp::header::headers_cloned()).and(remote()).map(
+        move |headers: HeaderMap, remote: Option<SocketAddr>| {
+            pages::metrics(&metrics_hub, &access, &headers, remote.map(|addr| addr.ip()))
+        },
+    );
     let favicon = get_or_head()
         .and(warp::path!("favicon.ico"))
         .and(if_none_match())

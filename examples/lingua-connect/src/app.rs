@@ -57,11 +57,18 @@ impl App {
         let signaling = Signaling::builder().hub(options.hub()).peerjs(options.peerjs_options()).build();
         let page = Arc::new(PageConfig::new(options, Transport::SocketIo)?);
         let hub = signaling.hub().clone();
+        let access = options.metrics_access();
         let router = Router::new()
             .route("/", get(|| async { axum_response(pages::new_room()) }))
             .route("/healthz", get(|| async { "ok" }))
             .route(ice::ICE_SERVERS_PATH, get(ice_servers))
-            .route("/metrics", get(move || async move { axum_response(pages::metrics(&hub)) }))
+            .route(
+                "/metrics",
+                get(move |request: Request| async move {
+                    let remote = remote_ip(request.extensions());
+                    axum_response(pages::metrics(&hub, &access, request.headers(), remote))
+                }),
+            )
             .route("/favicon.ico", get(|headers: HeaderMap| async move { asset(assets::FAVICON, &headers) }))
             .route(
                 "/assets/{name}",

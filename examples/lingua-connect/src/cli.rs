@@ -188,6 +188,22 @@ pub struct Options {
     #[arg(long = "allow-origin", value_name = "ORIGIN", env = "LINGUA_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub allow_origins: Vec<String>,
 
+    /// With --addr on a non-loopback address: a host name that requests may
+    /// carry in `Host` (repeat for several, "*" for any). IP addresses,
+    /// `localhost` and the hosts of --allow-origin are always accepted; any
+    /// other name is refused (403 host-not-allowed), so that a page of a
+    /// domain pointed at this server (DNS rebinding) cannot use it. Name
+    /// here the public host a proxy or DNS gives the app.
+    #[arg(long = "allowed-host", value_name = "NAME", env = "LINGUA_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Serve GET /metrics to requests with `Authorization: Bearer TOKEN`
+    /// (from anywhere). Without it, /metrics answers loopback clients only
+    /// (a Prometheus on the same host; behind a proxy, see
+    /// --trusted-proxy); others get 403 metrics-not-allowed.
+    #[arg(long, env = "LINGUA_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Most PeerJS peers registered at once from one client address (0: no
     /// limit). Loopback clients are not counted unless --limit-loopback.
     #[arg(long, env = "LINGUA_MAX_PEERS_PER_IP", default_value_t = 128)]
@@ -291,6 +307,9 @@ impl Options {
                 }
             };
         }
+        if let Some(hosts) = self.host_names() {
+            origins = origins.allowed_hosts(hosts);
+        }
         let builder = Hub::builder().config(config).origins(origins).trusted_proxies(self.proxies());
         let builder = if self.trust_client_ids {
             builder
@@ -308,6 +327,35 @@ impl Options {
     pub fn client_cookies(&self) -> ClientCookies {
         let key = self.cookie_key.clone().unwrap_or_else(|| self.process_cookie_key.clone());
         ClientCookies::new(key).secure(self.secure_cookie || self.tls_cert.is_some())
+    }
+
+    /// The host names requests may carry when the app listens on a
+    /// non-loopback address: `--allowed-host` and the hosts of
+    /// `--allow-origin` (IP literals and `localhost` always pass). `None`:
+    /// any host (a loopback address, or `--allowed-host '*'`).
+    #[must_use]
+    pub fn host_names(&self) -> Option<Vec<String>> {
+        if self.addr.ip().is_loopback() || self.allowed_hosts.iter().any(|h| h == "*") {
+            return None;
+        }
+        let from_origins = self.allow_origins.iter().filter_map(|origin| {
+            let authority = origin.split_once("://")?.1;
+            let host = match authority.rsplit_once(':') {
+                Some((host, port)) if !port.contains(']') => host,
+                _ => authority,
+            };
+            Some(host.to_owned())
+        });
+        Some(self.allowed_hosts.iter().cloned().chain(from_origins).collect())
+    }
+
+    /// Who may read /metrics: `--metrics-token`, else loopback clients.
+    #[must_use]
+    pub fn metrics_access(&self) -> lingua_signal_core::prometheus::Access {
+        match &self.metrics_token {
+            Some(token) => lingua_signal_core::prometheus::Access::token(token),
+            None => lingua_signal_core::prometheus::Access::loopback_only(),
+        }
     }
 
     /// Every `--trusted-proxy`, as one list.

@@ -248,9 +248,28 @@ fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response<Byt
     }
 }
 
-/// `GET /metrics`: the hub's metrics as OpenMetrics text, never cached.
+/// `GET /metrics`: the hub's metrics as OpenMetrics text, never cached, to
+/// whom `access` allows (`headers`' `Authorization`, the client at
+/// `remote` after the hub's trusted proxies); else `403` with
+/// `"{code}: {reason}"`.
 #[must_use]
-pub fn metrics(hub: &lingua_signal_core::Hub) -> Response<Bytes> {
+pub fn metrics(
+    hub: &lingua_signal_core::Hub,
+    access: &prometheus::Access,
+    headers: &http::HeaderMap,
+    remote: Option<std::net::IpAddr>,
+) -> Response<Bytes> {
+    let forwarded = ["forwarded", "x-forwarded-for"]
+        .into_iter()
+        .flat_map(|name| headers.get_all(name).iter().filter_map(move |v| Some((name, v.to_str().ok()?))));
+    let request = forwarded
+        .fold(lingua_signal_core::ConnectRequest::new("http", "GET", "/metrics"), |r, (n, v)| r.header(n, v))
+        .remote(remote);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if let Err(denied) = access.check(authorization, hub.client_ip(&request)) {
+        let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))];
+        return reply(StatusCode::FORBIDDEN, &headers, Bytes::from(denied.wire_text()));
+    }
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(prometheus::CONTENT_TYPE)),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),

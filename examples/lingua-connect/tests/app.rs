@@ -417,3 +417,18 @@ async fn every_response_says_nosniff_on_both_ports() {
 async fn room_info_lookups_of_one_address_are_rate_limited() {
     page::room_info_lookups_are_rate_limited(app(&["--limit-loopback"]).await.addr).await;
 }
+
+#[tokio::test]
+async fn foreign_hosts_are_refused_when_serving_a_non_loopback_address() {
+    let argv = ["lingua-connect", "--addr", "0.0.0.0:0", "--allowed-host", "rooms.example"];
+    let app = start(&Options::parse_from(argv)).await.unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], app.addr.port()));
+    page::foreign_hosts_are_refused_off_loopback(addr, "/socket.io/?EIO=4&transport=websocket").await;
+}
+
+#[tokio::test]
+async fn metrics_are_for_loopback_clients_or_the_token() {
+    let plain = app(&["--trusted-proxy", "127.0.0.1"]).await;
+    let with_token = app(&["--trusted-proxy", "127.0.0.1", "--metrics-token", "s3cret"]).await;
+    page::metrics_are_for_loopback_or_the_token(plain.addr, with_token.addr).await;
+}

@@ -56,7 +56,8 @@ impl PeerClient {
         for (name, value) in headers {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(http::Error::from)?;
             let value = HeaderValue::from_str(value).map_err(http::Error::from)?;
-            request.headers_mut().append(name, value);
+            // One value per name: a `Host` given here replaces the URL's.
+            request.headers_mut().insert(name, value);
         }
         let (ws, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Self { ws })
