@@ -138,3 +138,20 @@ pub async fn ice_servers_are_rate_limited_per_address(addr: SocketAddr) {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(get_as(addr, "/ice-servers", Some(&cookie)).await.status, 200, "refilled");
 }
+
+/// On an app started with `--ice-rate 1/3 --trusted-proxy 127.0.0.1` (and
+/// TURN) behind a same-host proxy: the limit counts the clients the proxy
+/// forwards for, not the proxy. One client is refused after its three,
+/// another still gets its own.
+pub async fn ice_servers_are_rate_limited_per_forwarded_client(addr: SocketAddr) {
+    let cookie = page_cookie(addr).await;
+    let ask = |client: &'static str| {
+        let cookie = cookie.clone();
+        async move { get(addr, "/ice-servers", &[("cookie", &cookie), ("x-forwarded-for", client)]).await.status }
+    };
+    for _ in 0..3 {
+        assert_eq!(ask("192.0.2.1").await, 200);
+    }
+    assert_eq!(ask("192.0.2.1").await, 429);
+    assert_eq!(ask("192.0.2.2").await, 200, "another client behind the proxy");
+}

@@ -82,3 +82,9 @@ async fn ice_servers_are_rate_limited_per_address() {
     let flags = [page::TURN_FLAGS, &["--ice-rate", "1/3", "--limit-loopback"]].concat();
     participant::ice_servers_are_rate_limited_per_address(app(&flags).await.addr).await;
 }
+
+#[tokio::test]
+async fn ice_servers_are_rate_limited_per_client_behind_a_trusted_proxy() {
+    let flags = [page::TURN_FLAGS, &["--ice-rate", "1/3", "--trusted-proxy", "127.0.0.1"]].concat();
+    participant::ice_servers_are_rate_limited_per_forwarded_client(app(&flags).await.addr).await;
+}

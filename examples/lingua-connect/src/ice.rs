@@ -53,6 +53,8 @@ pub struct IceServers {
     urls: Vec<String>,
     auth: TurnAuth,
     limiter: Arc<AddressLimiter>,
+    /// `--trusted-proxy`: the rate limit counts the clients behind them.
+    proxies: lingua_signal_core::TrustedProxies,
 }
 
 impl IceServers {
@@ -74,7 +76,8 @@ impl IceServers {
             _ => TurnAuth::None,
         };
         let limiter = AddressLimiter::new(options.ice_rate).limit_loopback(options.limit_loopback);
-        let servers = Self { urls: options.ice_servers.clone(), auth, limiter: Arc::new(limiter) };
+        let servers =
+            Self { urls: options.ice_servers.clone(), auth, limiter: Arc::new(limiter), proxies: options.proxies() };
         if matches!(servers.auth, TurnAuth::Issued(_)) && !servers.urls.iter().any(|url| is_turn(url)) {
             let message = "--turn-secret needs a turn: or turns: --ice-server to hand credentials for";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
@@ -161,7 +164,8 @@ pub fn respond(
     headers: &HeaderMap,
     remote: Option<IpAddr>,
 ) -> Response<Bytes> {
-    if remote.is_some_and(|ip| !servers.limiter.check(ip)) {
+    let client = servers.proxies.client_ip(&crate::pages::forwarded_request(headers, remote));
+    if client.is_some_and(|ip| !servers.limiter.check(ip)) {
         let retry = [(header::RETRY_AFTER, HeaderValue::from_static("1"))];
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,

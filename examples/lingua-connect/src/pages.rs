@@ -248,6 +248,22 @@ fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response<Byt
     }
 }
 
+/// An HTTP request from `remote` as the core sees it for per-address rules:
+/// its `Forwarded` and `X-Forwarded-For` headers, which only trusted
+/// proxies are believed about ([`lingua_signal_core::TrustedProxies`]).
+#[must_use]
+pub fn forwarded_request(
+    headers: &http::HeaderMap,
+    remote: Option<std::net::IpAddr>,
+) -> lingua_signal_core::ConnectRequest {
+    let forwarded = ["forwarded", "x-forwarded-for"]
+        .into_iter()
+        .flat_map(|name| headers.get_all(name).iter().filter_map(move |v| Some((name, v.to_str().ok()?))));
+    forwarded
+        .fold(lingua_signal_core::ConnectRequest::new("http", "GET", "/"), |r, (n, v)| r.header(n, v))
+        .remote(remote)
+}
+
 /// `GET /metrics`: the hub's metrics as OpenMetrics text, never cached, to
 /// whom `access` allows (`headers`' `Authorization`, the client at
 /// `remote` after the hub's trusted proxies); else `403` with
@@ -259,12 +275,7 @@ pub fn metrics(
     headers: &http::HeaderMap,
     remote: Option<std::net::IpAddr>,
 ) -> Response<Bytes> {
-    let forwarded = ["forwarded", "x-forwarded-for"]
-        .into_iter()
-        .flat_map(|name| headers.get_all(name).iter().filter_map(move |v| Some((name, v.to_str().ok()?))));
-    let request = forwarded
-        .fold(lingua_signal_core::ConnectRequest::new("http", "GET", "/metrics"), |r, (n, v)| r.header(n, v))
-        .remote(remote);
+    let request = forwarded_request(headers, remote);
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if let Err(denied) = access.check(authorization, hub.client_ip(&request)) {
         let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))];

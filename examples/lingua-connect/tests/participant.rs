@@ -83,3 +83,9 @@ async fn a_turn_ttl_above_a_day_is_refused() {
     let args = ["lingua-connect", "--ice-server", "turn:t", "--turn-secret", "s", "--turn-ttl", "24h"];
     assert!(Options::try_parse_from(args).is_ok());
 }
+
+#[tokio::test]
+async fn ice_servers_are_rate_limited_per_client_behind_a_trusted_proxy() {
+    let flags = [page::TURN_FLAGS, &["--ice-rate", "1/3", "--trusted-proxy", "127.0.0.1"]].concat();
+    participant::ice_servers_are_rate_limited_per_forwarded_client(app(&flags).await.addr).await;
+}
