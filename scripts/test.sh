@@ -1,9 +1,40 @@
 #!/usr/bin/env bash
-# Runs every test of the project, as CI does. Usage: ./scripts/test.sh
+# Runs every test of the project, as CI does. Usage: ./scripts/test.sh [--quick]
+#   --quick  while you work: the checks, fmt, clippy, cargo test, and the JS
+#            unit tests and typecheck; no browser, downstream or publish step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+quick=false
+case "${1:-}" in
+  --quick) quick=true ;;
+  "") ;;
+  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+
+# Each step's duration, printed at the end (and on failure, up to the step
+# that failed).
+timings=()
+step_name=""
+step_start=0
+end_step() {
+  if [ -n "$step_name" ]; then timings+=("$(printf '%5ds  %s' "$(( $(date +%s) - step_start ))" "$step_name")"); fi
+  step_name=""
+}
+step() {
+  end_step
+  step_name="$*"
+  step_start=$(date +%s)
+  printf '\n==> %s\n' "$*"
+}
+report() {
+  end_step
+  if [ "${#timings[@]}" -gt 0 ]; then
+    printf '\nstep durations:\n'
+    printf '  %s\n' "${timings[@]}"
+  fi
+}
+trap report EXIT
 
 if [ -f client-js/package-lock.json ]; then
   step "npm ci (client-js)"
@@ -40,6 +71,16 @@ fi
 
 step "cargo test"
 cargo test --locked --workspace
+
+if [ "$quick" = true ]; then
+  step "client-js: unit tests"
+  (cd client-js && npm test)
+  step "client-js: the package's TypeScript declarations (tsc on a consumer)"
+  (cd client-js && npm run --silent typecheck)
+  end_step
+  printf '\n==> quick checks passed (the full run adds doc, bundles, browser e2e, embed e2e, downstream, publish)\n'
+  exit 0
+fi
 
 step "cargo doc (library crates, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \

@@ -123,9 +123,9 @@ impl Listeners {
     ///
     /// Binding a port failed.
     pub async fn bind(options: &Options) -> io::Result<Self> {
-        let main = TcpListener::bind(options.addr).await?;
+        let main = bind(options.addr, "--addr").await?;
         let peerjs = match options.peerjs_port {
-            Some(port) => Some(TcpListener::bind(SocketAddr::new(options.addr.ip(), port)).await?),
+            Some(port) => Some(bind(SocketAddr::new(options.addr.ip(), port), "--peerjs-port").await?),
             None => None,
         };
         Ok(Self { main, peerjs })
@@ -152,6 +152,20 @@ impl Listeners {
 /// never runs or styles with a body under another type than the one sent.
 fn nosniff() -> SetResponseHeaderLayer<http::HeaderValue> {
     SetResponseHeaderLayer::overriding(http::header::X_CONTENT_TYPE_OPTIONS, http::HeaderValue::from_static("nosniff"))
+}
+
+/// Binds `addr`; an error names the address and the `flag` that sets it.
+async fn bind(addr: SocketAddr, flag: &str) -> io::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|error| {
+        let hint = match error.kind() {
+            io::ErrorKind::AddrInUse => format!("another program listens there; choose another port with {flag}"),
+            io::ErrorKind::PermissionDenied => {
+                format!("not allowed to listen there; choose a port above 1023 with {flag}")
+            }
+            _ => format!("set with {flag}"),
+        };
+        io::Error::new(error.kind(), format!("cannot listen on {addr}: {error} ({hint})"))
+    })
 }
 
 /// Serves `main` on the main listener and `peerjs_only` on the PeerJS one,

@@ -432,3 +432,18 @@ async fn metrics_are_for_loopback_clients_or_the_token() {
     let with_token = app(&["--trusted-proxy", "127.0.0.1", "--metrics-token", "s3cret"]).await;
     page::metrics_are_for_loopback_or_the_token(plain.addr, with_token.addr).await;
 }
+
+#[tokio::test]
+async fn a_busy_port_names_the_address_and_the_flag() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let error = start(&Options::parse_from(["lingua-connect", "--addr", &addr])).await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains(&addr) && text.contains("--addr"), "{text}");
+    let app = app(&[]).await;
+    let port = app.addr.port().to_string();
+    let error = start(&Options::parse_from(["lingua-connect", "--addr", "127.0.0.1:0", "--peerjs-port", &port]))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("--peerjs-port"), "{error}");
+}
