@@ -95,8 +95,9 @@ impl Origins {
     }
 
     /// Restricts the `Host` that requests may name to IP literals,
-    /// `localhost` (and `*.localhost`) and `names` (without port, compared
-    /// without regard to case): a page of a domain that an attacker points
+    /// `localhost` (and `*.localhost`), the hosts of the origins
+    /// [`allow`](Self::allow)ed, and `names` (without port, compared without
+    /// regard to case): a page of a domain that an attacker points
     /// at this server's address (DNS rebinding) is same-origin with itself,
     /// so only the `Host` it carries gives it away. Checked on every request
     /// [`check`](Self::check) sees, with or without `Origin` (a same-origin
@@ -134,6 +135,7 @@ impl Origins {
             || name == "localhost"
             || name.ends_with(".localhost")
             || names.iter().any(|allowed| allowed == name)
+            || self.allowed.iter().any(|origin| origin.split_once("://").is_some_and(|(_, a)| split_port(a).0 == name))
     }
 
     /// Only the listed origins (add them with [`allow`](Self::allow)).
@@ -218,11 +220,7 @@ impl Origins {
 /// with the scheme's default port implied where either leaves it out.
 fn same_authority(origin: &str, host: &str) -> bool {
     let Some((scheme, authority)) = origin.split_once("://") else { return false };
-    let default = match scheme {
-        "http" | "ws" => ":80",
-        "https" | "wss" => ":443",
-        _ => "",
-    };
+    let default = default_port(scheme).map_or_else(String::new, |port| format!(":{port}"));
     let host = host.trim().to_ascii_lowercase();
     let with_port = |a: &str| if has_port(a) { a.to_owned() } else { format!("{a}{default}") };
     with_port(authority) == with_port(&host)
@@ -291,7 +289,9 @@ mod tests {
     #[test]
     fn allowed_hosts_admit_ip_literals_localhost_and_the_listed_names() {
         assert!(Origins::same_origin().host_allowed("anything.example"), "no list: any host");
-        let hosts = Origins::same_origin().allowed_hosts(["Rooms.Example.org."]);
+        let hosts =
+            Origins::same_origin().allow("https://lessons.example:8443").unwrap().allowed_hosts(["Rooms.Example.org."]);
+        assert!(hosts.host_allowed("lessons.example:3000"), "the host of an allowed origin");
         for ok in [
             "rooms.example.org",
             "ROOMS.example.org:443",

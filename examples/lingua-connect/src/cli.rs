@@ -330,23 +330,13 @@ impl Options {
     }
 
     /// The host names requests may carry when the app listens on a
-    /// non-loopback address: `--allowed-host` and the hosts of
-    /// `--allow-origin` (IP literals and `localhost` always pass). `None`:
-    /// any host (a loopback address, or `--allowed-host '*'`).
+    /// non-loopback address: `--allowed-host` (IP literals, `localhost` and
+    /// the hosts of `--allow-origin` always pass: [`Origins::allowed_hosts`]).
+    /// `None`: any host (a loopback address, or `--allowed-host '*'`).
     #[must_use]
-    pub fn host_names(&self) -> Option<Vec<String>> {
-        if self.addr.ip().is_loopback() || self.allowed_hosts.iter().any(|h| h == "*") {
-            return None;
-        }
-        let from_origins = self.allow_origins.iter().filter_map(|origin| {
-            let authority = origin.split_once("://")?.1;
-            let host = match authority.rsplit_once(':') {
-                Some((host, port)) if !port.contains(']') => host,
-                _ => authority,
-            };
-            Some(host.to_owned())
-        });
-        Some(self.allowed_hosts.iter().cloned().chain(from_origins).collect())
+    pub fn host_names(&self) -> Option<&[String]> {
+        let any = self.addr.ip().is_loopback() || self.allowed_hosts.iter().any(|h| h == "*");
+        (!any).then_some(self.allowed_hosts.as_slice())
     }
 
     /// Who may read /metrics: `--metrics-token`, else loopback clients.

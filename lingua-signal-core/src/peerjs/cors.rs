@@ -110,7 +110,8 @@ impl Cors {
         requested: Option<&'a [u8]>,
     ) -> Vec<Header<'a>> {
         let mut headers = self.headers(origin, host);
-        if headers.len() == 1 && origin.is_some() {
+        if origin.is_some() && self.allow_origin(origin, host).is_none() {
+            // A refused origin: `Vary` only.
             return headers;
         }
         headers.push(("access-control-allow-methods", Self::ALLOW_METHODS.as_bytes()));
