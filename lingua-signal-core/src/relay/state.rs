@@ -100,8 +100,20 @@ impl Reservation {
 
     /// Whether `token` or `cookie` shows the client that registered the id.
     fn owned_by(&self, token: Option<&str>, cookie: Option<&Arc<str>>) -> bool {
-        token.is_some_and(|t| *self.token == *t) || cookie.zip(self.cookie.as_ref()).is_some_and(|(a, b)| a == b)
+        same_client(&self.token, self.cookie.as_ref(), token, cookie)
     }
+}
+
+/// Whether a client showing `token` or `cookie` is the one that registered
+/// with `held_token` and `held_cookie`: the same PeerJS token, or the same
+/// (verified) client cookie.
+fn same_client(
+    held_token: &str,
+    held_cookie: Option<&Arc<str>>,
+    token: Option<&str>,
+    cookie: Option<&Arc<str>>,
+) -> bool {
+    token.is_some_and(|t| held_token == t) || cookie.zip(held_cookie).is_some_and(|(a, b)| a == b)
 }
 
 /// How a registration ends.
@@ -422,8 +434,7 @@ impl PeerState {
             return reservation.owned_by(proof.token.as_deref(), proof.cookie.as_ref());
         }
         let Some(peer) = self.peers.get(id) else { return false };
-        let same = |a: Option<&Arc<str>>, b: Option<&Arc<str>>| a.zip(b).is_some_and(|(a, b)| a == b);
-        same(proof.token.as_ref(), Some(&peer.token)) || same(proof.cookie.as_ref(), peer.cookie.as_ref())
+        same_client(&peer.token, peer.cookie.as_ref(), proof.token.as_deref(), proof.cookie.as_ref())
     }
 
     /// Acts on one parsed frame from `src`'s `session`: a sign of life, and a
