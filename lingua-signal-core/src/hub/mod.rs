@@ -144,10 +144,12 @@ impl Hub {
     /// [`Hub::take_sweeper`] task calls it periodically.
     pub fn sweep(&self) {
         let now = Instant::now();
-        self.with_peers(|peers, env| peers.sweep(env, now));
         // Reserved PeerJS ids whose time is up are released unless a room
         // still uses them. The two locks are taken one after the other.
-        let due = self.lock_peers().reservations_due(now);
+        let due = self.with_peers(|peers, env| {
+            peers.sweep(env, now);
+            peers.reservations_due(now)
+        });
         if !due.is_empty() {
             let free: Vec<_> = {
                 let rooms = self.lock_rooms();
