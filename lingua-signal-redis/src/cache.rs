@@ -176,15 +176,23 @@ impl Cache {
         effects
     }
 
+    /// The nodes not heard of for `ttl` as of `now`.
+    pub(crate) fn stale(&self, ttl: Duration, now: Instant) -> Vec<String> {
+        self.nodes.iter().filter(|(_, n)| now.duration_since(n.last_seen) >= ttl).map(|(id, _)| id.clone()).collect()
+    }
+
+    /// `node` counts as heard of at `at` (a known node only; never earlier
+    /// than it was last heard of).
+    pub(crate) fn seen_at(&mut self, node: &str, at: Instant) {
+        if let Some(known) = self.nodes.get_mut(node) {
+            known.last_seen = known.last_seen.max(at);
+        }
+    }
+
     /// Forgets every node not heard of for `ttl` as of `now`; returns the
     /// announcements and the ids of the dead nodes.
     pub(crate) fn expire(&mut self, ttl: Duration, now: Instant) -> (Vec<Effect>, Vec<String>) {
-        let dead: Vec<String> = self
-            .nodes
-            .iter()
-            .filter(|(_, n)| now.duration_since(n.last_seen) >= ttl)
-            .map(|(id, _)| id.clone())
-            .collect();
+        let dead = self.stale(ttl, now);
         let effects = dead.iter().flat_map(|node| self.remove(node)).collect();
         (effects, dead)
     }
@@ -238,6 +246,13 @@ mod tests {
         assert_eq!(cache.node_of(&user), None);
         assert!(cache.members(&room).is_empty());
         assert!(cache.knows("n2"));
+        cache.seen("n1", start);
+        assert_eq!(cache.stale(ttl, start + ttl), ["n1"]);
+        // Its presence key lives 4 s more: it is not dead before that.
+        cache.seen_at("n1", start + Duration::from_secs(4));
+        cache.seen_at("n1", start);
+        assert!(cache.stale(ttl, start + ttl).is_empty());
+        assert_eq!(cache.stale(ttl, start + Duration::from_secs(14)), ["n1"]);
         cache.grace(start + Duration::from_secs(30));
         assert!(cache.expire(ttl, start + Duration::from_secs(31)).1.is_empty());
     }

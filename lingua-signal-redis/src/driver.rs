@@ -387,7 +387,29 @@ impl Session {
         let beat = Envelope::encode(&shared.node, Body::Heartbeat);
         redis::cmd("PUBLISH").arg(&self.names.bus).arg(beat).query_async::<()>(&mut self.conn).await?;
         inc(&shared.counters.published);
-        let (effects, dead) = shared.cache().expire(shared.settings.ttl, Instant::now());
+        let ttl = shared.settings.ttl;
+        let now = Instant::now();
+        let stale = shared.cache().stale(ttl, now);
+        for node in stale {
+            // This node's view can lag (a busy process reads its
+            // subscription late): a node whose presence key still lives
+            // refreshed it less than a TTL ago, so it is alive until the key
+            // expires. Taking it for dead now would announce its members
+            // gone, then back when its late heartbeat is read.
+            let left: i64 =
+                redis::cmd("PTTL").arg(node_key(&shared.settings.prefix, &node)).query_async(&mut self.conn).await?;
+            let alive_until = match u64::try_from(left) {
+                Ok(ms) => now + Duration::from_millis(ms),
+                // No expiry set (-1): written, not yet expired.
+                Err(_) if left == -1 => now + ttl,
+                // No key (-2): dead.
+                Err(_) => continue,
+            };
+            if let Some(heard) = alive_until.checked_sub(ttl) {
+                shared.cache().seen_at(&node, heard);
+            }
+        }
+        let (effects, dead) = shared.cache().expire(ttl, Instant::now());
         for node in dead {
             inc(&shared.counters.dead_nodes);
             tracing::info!(%node, "redis backplane: node silent for the TTL; its members are announced as gone");
