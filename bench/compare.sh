@@ -2,7 +2,7 @@
 # Side by side: the Node original (bench/node-original), lingua-connect
 # (Socket.IO) and lingua-connect-warp (its raw-websocket rooms, and PeerJS),
 # every scenario of issue 10 against a freshly started server pinned to core
-# 0, with examples/loadgen pinned to core 1, server CPU and RSS read from
+# 0, with bench/loadgen pinned to core 1, server CPU and RSS read from
 # /proc. Prints one table (bench/table.mjs). Loopback only; never run by CI.
 # Usage: ./bench/compare.sh            (builds what it needs first; ~6 min)
 #   HOLD=N overrides the 19,000 held Socket.IO connections (each side needs
@@ -17,7 +17,7 @@ if (($(ulimit -n) < hold + 200)); then
 fi
 
 source bench/lib.sh
-cargo build --release --locked -q -p lingua-connect -p lingua-connect-warp -p loadgen
+cargo build --release --locked -q -p lingua-connect -p loadgen
 (cd bench/node-original && npm ci --no-audit --no-fund --silent)
 
 out=$(mktemp -d)

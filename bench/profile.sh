@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A CPU profile of one server under one load-generator scenario, with perf.
 # The server runs under `perf record` pinned to core 0 (frame pointers on, so
-# call stacks are whole), examples/loadgen pinned to core 1, the same flags as
+# call stacks are whole), bench/loadgen pinned to core 1, the same flags as
 # bench/compare.sh. Prints where the server's time went, grouped by crate
 # (bench/perf-areas.mjs), and leaves perf.data for `perf report`.
 # Loopback only; never run by CI.
@@ -24,7 +24,7 @@ source bench/lib.sh
 # A release build with frame pointers and line tables, apart from target/release
 # so the benchmarks' binaries stay as they are.
 export CARGO_TARGET_DIR=target/prof CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
-RUSTFLAGS="-C force-frame-pointers=yes" cargo build --release --locked -q -p lingua-connect -p lingua-connect-warp -p loadgen
+RUSTFLAGS="-C force-frame-pointers=yes" cargo build --release --locked -q -p lingua-connect -p loadgen
 bin=target/prof/release
 
 case "$server" in

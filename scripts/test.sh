@@ -105,7 +105,7 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq "${missing[@]}" >/dev/null; fi
   fi
-  cargo build --locked -p lingua-connect -p lingua-connect-warp -p embed-axum -p embed-warp
+  cargo build --locked -p lingua-connect -p embed-axum -p embed-warp
   for app in lingua-connect lingua-connect-warp; do
     echo "--- against $app"
     (cd client-js && LINGUA_SERVER_CMD="../target/debug/$app --addr 127.0.0.1:0" npm run --silent e2e)

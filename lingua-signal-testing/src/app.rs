@@ -42,10 +42,10 @@ pub fn config_of(page: &str) -> Value {
     serde_json::from_str(&unescaped).expect("the config is JSON")
 }
 
-/// A file of `examples/lingua-connect/tests/fixtures` (`cert.pem`, a
+/// A file of `apps/lingua-connect/tests/fixtures` (`cert.pem`, a
 /// self-signed certificate for `localhost`, and its `key.pem`).
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/lingua-connect/tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../apps/lingua-connect/tests/fixtures").join(name)
 }
 
 /// A TLS connection to `addr` as `localhost`, trusting only the PEM

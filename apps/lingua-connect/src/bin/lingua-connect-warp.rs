@@ -2,12 +2,11 @@
 //! with the same flags as `lingua-connect`.
 //!
 //! ```sh
-//! cargo run -p lingua-connect-warp                 # http://127.0.0.1:3000
-//! cargo run -p lingua-connect-warp -- --help       # every flag
+//! cargo run -p lingua-connect --bin lingua-connect-warp             # http://127.0.0.1:3000
+//! cargo run -p lingua-connect --bin lingua-connect-warp -- --help   # every flag
 //! ```
 
-use lingua_connect::launch::launch;
-use lingua_connect_warp::start;
+use lingua_connect::{launch::launch, warp_app::start};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

@@ -3,7 +3,7 @@
 
 use std::{convert::Infallible, io, net::SocketAddr, sync::Arc};
 
-use lingua_connect::{
+use crate::{
     Options, assets, ice,
     pages::{self, PageConfig, Transport},
 };
@@ -22,7 +22,7 @@ use warp::{
 /// |---|---|
 /// | `GET /` | `302` to a new room |
 /// | `GET /healthz` | `ok` |
-/// | `GET /ice-servers` | fresh ICE servers and TURN credentials, for participants (`lingua_connect::ice::respond`) |
+/// | `GET /ice-servers` | fresh ICE servers and TURN credentials, for participants (`crate::ice::respond`) |
 /// | `GET /room-info/{room}` | the room's size before joining (`Signaling::room_info_at`) |
 /// | `GET /metrics` | the hub's metrics, OpenMetrics text (`lingua_signal_core::prometheus`) |
 /// | `GET /favicon.ico`, `GET /assets/{name}` | embedded files with ETags |
@@ -35,7 +35,7 @@ use warp::{
 /// # Errors
 ///
 /// The ICE flags do not fit together
-/// ([`lingua_connect::pages::PageConfig::new`]).
+/// ([`crate::pages::PageConfig::new`]).
 pub fn app(signaling: &Signaling, options: &Options) -> io::Result<BoxedFilter<(Response,)>> {
     let page = Arc::new(PageConfig::new(options, Transport::WebSocket)?);
     let ice_page = Arc::clone(&page);

@@ -1,13 +1,16 @@
-//! The warp app: its filters on one hub, started on `lingua-connect`'s
-//! listeners.
+//! The app on warp: rooms over the raw-websocket protocol of
+//! `lingua-signal-warp` instead of Socket.IO; the same flags, pages, assets
+//! and PeerJS server as the axum app: its filters on one hub, served on the
+//! framework-neutral listeners ([`crate::serve`]).
 
 use std::io;
 
-use lingua_connect::{Farewell, Options, Running, serve, tls};
+use crate::{Farewell, serve, tls};
+pub use crate::{Options, Running};
 use lingua_signal_warp::{Hub, Signaling};
 use warp::{filters::BoxedFilter, reply::Response};
 
-use crate::routes;
+pub mod routes;
 
 /// The app's filters, built from [`Options`].
 #[derive(Debug, Clone)]
@@ -26,7 +29,7 @@ impl App {
     /// # Errors
     ///
     /// The ICE flags do not fit together
-    /// ([`lingua_connect::pages::PageConfig::new`]).
+    /// ([`crate::pages::PageConfig::new`]).
     pub fn new(options: &Options) -> io::Result<Self> {
         let signaling =
             Signaling::builder().hub(options.hub()).rooms_path("/rooms").peerjs(options.peerjs_options()).build();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
-use lingua_connect_warp::{App, Options, Running, start};
+use lingua_connect::warp_app::{App, Options, Running, start};
 use lingua_signal_testing::{
     app::{self as page, fixture, https_exchange, tls_connect},
     http::get,

@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use futures::{SinkExt, StreamExt};
-use lingua_connect_warp::{App, Options, Running, start};
+use lingua_connect::warp_app::{App, Options, Running, start};
 use lingua_signal_testing::{
     app::{self as page, fixture, https_exchange, tls_connect},
     participant::{self, PLANTED, forged, page_cookie, victim_peer},

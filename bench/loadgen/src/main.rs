@@ -2,7 +2,7 @@
 //! check. Start a server, then run a scenario against it:
 //!
 //! ```sh
-//! cargo run --release -p lingua-connect-warp -- --addr 127.0.0.1:3000 --max-room-size 1000 &
+//! cargo run --release -p lingua-connect --bin lingua-connect-warp -- --addr 127.0.0.1:3000 --max-room-size 1000 &
 //! cargo run --release -p loadgen -- rooms --url ws://127.0.0.1:3000/rooms --rooms 50 --members 10 --duration 10s
 //! cargo run --release -p loadgen -- relay --url ws://127.0.0.1:3000/peerjs/peerjs --pairs 100 --duration 10s --payload 2048
 //! cargo run --release -p lingua-connect -- --addr 127.0.0.1:3001 --max-room-size 1000 &

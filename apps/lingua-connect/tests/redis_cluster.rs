@@ -46,7 +46,8 @@ async fn socket_io_and_websocket_members_on_two_apps_hear_each_other_once() {
     let axum_app = lingua_connect::start(&lingua_connect::Options::parse_from(axum_args)).await.unwrap();
     let mut warp_args = vec!["lingua-connect-warp".to_owned()];
     warp_args.extend(flags(&redis.url()));
-    let warp_app = lingua_connect_warp::start(&lingua_connect_warp::Options::parse_from(warp_args)).await.unwrap();
+    let warp_app =
+        lingua_connect::warp_app::start(&lingua_connect::warp_app::Options::parse_from(warp_args)).await.unwrap();
 
     let mut sio = Sio::start().await.unwrap();
     sio.connected("a", &format!("http://{}", axum_app.addr), json!({})).await.unwrap();
@@ -110,7 +111,8 @@ async fn members_of_one_room_on_three_apps_hear_each_join_and_disconnect_once() 
     let app1 = lingua_connect::start(&axum(&redis.url())).await.unwrap();
     let mut warp_args = vec!["lingua-connect-warp".to_owned()];
     warp_args.extend(flags(&redis.url()));
-    let app2 = lingua_connect_warp::start(&lingua_connect_warp::Options::parse_from(warp_args)).await.unwrap();
+    let app2 =
+        lingua_connect::warp_app::start(&lingua_connect::warp_app::Options::parse_from(warp_args)).await.unwrap();
     let app3 = lingua_connect::start(&axum(&redis.url())).await.unwrap();
 
     let mut sio = Sio::start().await.unwrap();

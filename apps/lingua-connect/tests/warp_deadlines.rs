@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use lingua_connect_warp::{App, Options, Running, start};
+use lingua_connect::warp_app::{App, Options, Running, start};
 use lingua_signal_testing::{deadline, rooms::RoomsClient};
 
 async fn app(args: &[&str]) -> Running<App> {

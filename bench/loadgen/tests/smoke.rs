@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use lingua_connect_warp::{App, Options, Running, start};
+use lingua_connect::warp_app::{App, Options, Running, start};
 use loadgen::{ChurnArgs, Error, FanoutArgs, HoldArgs, PeerHoldArgs, RelayArgs, RoomsArgs, Scenario, Transport};
 
 /// A load generator announces made-up user ids and goes as fast as it can:
