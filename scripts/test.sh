@@ -51,7 +51,7 @@ if cargo tree --locked -p lingua-signal-core -e normal --prefix none \
   exit 1
 fi
 
-step "lingua-signal-core's modules point one way (no cycle)"
+step "every crate's modules point one way (no import circle)"
 node scripts/check-module-graph.mjs
 
 step "rust-version is true for each published crate"

@@ -22,14 +22,18 @@ use std::{
 };
 
 use lingua_signal_core::{ConnectRequest, Connection, Denied, Event, Hub, Identity, Inbox};
+use serde_json::Value as Json;
 use socketioxide::{
     SocketIo,
     adapter::LocalAdapter,
+    extract::AckSender,
     handler::{ConnectHandler, DisconnectHandler, Value},
     socket::{DisconnectReason, Socket},
 };
 use tokio::sync::mpsc;
 use tracing::{Instrument, Span};
+
+use crate::Refusal;
 
 pub(crate) use metrics::Counters;
 pub use metrics::SocketIoMetrics;
@@ -165,4 +169,30 @@ fn release(socket: &Socket, reason: impl Display) {
     let rooms = member.conn.rooms().len();
     tracing::debug!(%reason, rooms, "disconnected");
     member.conn.disconnect();
+}
+
+/// The one place where an outcome becomes a wire reply: the acknowledgement
+/// when the client asked for one; otherwise nothing on success, and an
+/// `error` event carrying the same object on refusal (a client written for
+/// the Node original sends no acknowledgement and would otherwise never
+/// learn of it).
+fn reply(socket: &Socket, member: &Member, ack: Option<AckSender>, outcome: Result<Json, Refusal>) {
+    let (body, refused) = match outcome {
+        Ok(body) => (body, false),
+        Err(refusal) => {
+            tracing::debug!(code = refusal.code(), %refusal, "refused");
+            if refusal.is_invalid_request() {
+                member.counters.invalid_request();
+            }
+            (refusal.to_json(), true)
+        }
+    };
+    let sent = match ack {
+        Some(ack) => ack.send(&body),
+        None if refused => socket.emit("error", &body),
+        None => Ok(()),
+    };
+    if let Err(error) = sent {
+        tracing::debug!(%error, "could not reply");
+    }
 }

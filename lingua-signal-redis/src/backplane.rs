@@ -3,9 +3,8 @@
 //! never wait for Redis and never call the hub.
 
 use std::{
-    collections::HashSet,
     sync::{
-        Arc, Mutex, MutexGuard, PoisonError,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
     },
     time::Duration,
@@ -15,9 +14,8 @@ use lingua_signal_core::{Backplane, BoxFuture, Event, Hub, PeerId, RoomId, peerj
 use tokio::sync::mpsc;
 
 use crate::{
-    Builder, Error, Stats,
-    cache::Cache,
-    driver,
+    Builder, Error, MAX_TTL, Stats, driver,
+    shared::{Local, Out, Presence, Shared},
     stats::Counters,
     wire::{Body, member_field, peer_field},
 };
@@ -25,88 +23,30 @@ use crate::{
 /// The longest [`Backplane::flush`] waits for Redis.
 const FLUSH_BOUND: Duration = Duration::from_secs(2);
 
-/// A change to this node's presence hash, made with the publication that
-/// announces it.
-#[derive(Debug)]
-pub(crate) enum Presence {
-    Set(String),
-    Del(String),
-    Clear,
-}
-
-/// One publication for the driver task.
-#[derive(Debug)]
-pub(crate) struct Out {
-    /// The node it is for; `None` for every node (the bus).
-    pub(crate) to: Option<String>,
-    pub(crate) body: Body,
-    pub(crate) presence: Option<Presence>,
-}
-
-/// What this node holds: the source of its presence hash and `Sync`
-/// messages.
-#[derive(Debug, Default)]
-pub(crate) struct Local {
-    pub(crate) members: HashSet<(RoomId, PeerId)>,
-    pub(crate) peers: HashSet<PeerId>,
-}
-
-/// State shared by the backplane handle and its driver task.
-pub(crate) struct Shared {
-    pub(crate) client: redis::Client,
-    pub(crate) settings: Builder,
-    pub(crate) node: String,
-    pub(crate) cache: Mutex<Cache>,
-    pub(crate) local: Mutex<Local>,
-    pub(crate) counters: Counters,
-    /// Set when a publication was dropped: the next refresh rewrites this
-    /// node's presence in full.
-    pub(crate) dirty: AtomicBool,
-    /// Set by [`Backplane::shutdown`]: the node has said goodbye and stops
-    /// refreshing its presence.
-    pub(crate) closed: AtomicBool,
-    /// Publications queued and not yet sent (or dropped).
-    pub(crate) pending: AtomicU64,
-    tx: mpsc::Sender<Out>,
-    rx: Mutex<Option<mpsc::Receiver<Out>>>,
-}
-
-impl Shared {
-    pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn local(&self) -> MutexGuard<'_, Local> {
-        self.local.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Queues a publication; `false` (counted) when the queue is full.
-    pub(crate) fn send(&self, out: Out) -> bool {
-        // Counted before it is queued, so the driver never counts it down
-        // first.
-        self.pending.fetch_add(1, Relaxed);
-        if self.tx.try_send(out).is_ok() {
-            return true;
+impl Builder {
+    /// The backplane. It does not connect yet:
+    /// [`RedisBackplane::attach`] starts it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Url`] for a URL the client refuses, [`Error::Prefix`] for an
+    /// unusable prefix or node id, [`Error::Timers`] when the refresh
+    /// interval is zero or more than half the TTL, or the TTL is over
+    /// [`MAX_TTL`].
+    pub fn build(self) -> Result<RedisBackplane, Error> {
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| Error::Url(e.to_string()))?;
+        // No glob characters either: the prefix goes into a SCAN pattern.
+        let usable = |s: &str| {
+            !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic() && !b"*?[]\\".contains(&b))
+        };
+        if !usable(&self.prefix) || !self.node_id.as_deref().is_none_or(usable) {
+            return Err(Error::Prefix);
         }
-        self.pending.fetch_sub(1, Relaxed);
-        self.counters.dropped.fetch_add(1, Relaxed);
-        self.dirty.store(true, Relaxed);
-        false
-    }
-
-    fn broadcast(&self, body: Body, presence: Option<Presence>) {
-        self.send(Out { to: None, body, presence });
-    }
-}
-
-impl std::fmt::Debug for Shared {
-    // Not derived: the client holds the URL's password.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisBackplane")
-            .field("node", &self.node)
-            .field("settings", &self.settings)
-            .field("stats", &self.counters.snapshot(self.cache().node_count()))
-            .finish_non_exhaustive()
+        let refresh_fits = self.refresh.checked_mul(2).is_some_and(|twice| twice <= self.ttl);
+        if self.refresh.is_zero() || !refresh_fits || self.ttl > MAX_TTL {
+            return Err(Error::Timers { refresh: self.refresh, ttl: self.ttl });
+        }
+        Ok(RedisBackplane::new(client, self))
     }
 }
 

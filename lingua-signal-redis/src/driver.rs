@@ -20,8 +20,8 @@ use redis::{AsyncConnectionConfig, Msg, RedisError, aio::MultiplexedConnection, 
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
-    backplane::{Out, Presence, Shared},
     cache::Effect,
+    shared::{Out, Presence, Shared},
     stats::inc,
     wire::{ALIVE_FIELD, Body, Envelope, Field, member_field, parse_field, peer_field},
 };

@@ -6,6 +6,7 @@ mod cache;
 mod driver;
 mod error;
 mod settings;
+mod shared;
 mod stats;
 mod wire;
 

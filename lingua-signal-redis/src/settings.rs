@@ -1,8 +1,7 @@
-//! [`Builder`]: the backplane's settings, each with its default.
+//! [`Builder`]: the backplane's settings, each with its default (its
+//! `build` is in `backplane.rs`, next to what it builds).
 
 use std::time::Duration;
-
-use crate::{Error, RedisBackplane};
 
 /// Default time between two presence refreshes (and heartbeats) of a node.
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(2);
@@ -16,7 +15,7 @@ pub const DEFAULT_PREFIX: &str = "lingua-signal";
 /// dropped.
 pub const DEFAULT_QUEUE: usize = 65_536;
 
-/// Builds a [`RedisBackplane`]; each setter documents its default.
+/// Builds a [`RedisBackplane`](crate::RedisBackplane); each setter documents its default.
 ///
 /// A process that dies is announced as gone by the others at most
 /// `ttl + refresh` after its last heartbeat (12 s with the defaults).
@@ -109,30 +108,5 @@ impl Builder {
     pub fn node_id(mut self, id: impl Into<String>) -> Self {
         self.node_id = Some(id.into());
         self
-    }
-
-    /// The backplane. It does not connect yet:
-    /// [`RedisBackplane::attach`] starts it.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Url`] for a URL the client refuses, [`Error::Prefix`] for an
-    /// unusable prefix or node id, [`Error::Timers`] when the refresh
-    /// interval is zero or more than half the TTL, or the TTL is over
-    /// [`MAX_TTL`].
-    pub fn build(self) -> Result<RedisBackplane, Error> {
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| Error::Url(e.to_string()))?;
-        // No glob characters either: the prefix goes into a SCAN pattern.
-        let usable = |s: &str| {
-            !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic() && !b"*?[]\\".contains(&b))
-        };
-        if !usable(&self.prefix) || !self.node_id.as_deref().is_none_or(usable) {
-            return Err(Error::Prefix);
-        }
-        let refresh_fits = self.refresh.checked_mul(2).is_some_and(|twice| twice <= self.ttl);
-        if self.refresh.is_zero() || !refresh_fits || self.ttl > MAX_TTL {
-            return Err(Error::Timers { refresh: self.refresh, ttl: self.ttl });
-        }
-        Ok(RedisBackplane::new(client, self))
     }
 }

@@ -159,7 +159,7 @@ pub async fn room_pages_carry_issued_turn_credentials(addr: SocketAddr) {
 /// `GET /ice-servers` on an app started with [`TURN_FLAGS`]: fresh
 /// credentials as JSON, never cached.
 pub async fn ice_servers_endpoint_issues_fresh_credentials(addr: SocketAddr) {
-    let cookie = crate::participant::page_cookie(addr).await;
+    let cookie = crate::http::page_cookie(addr).await;
     let response = get(addr, "/ice-servers", &[("cookie", &cookie)]).await;
     assert_eq!(response.status, 200);
     assert_eq!(response.header("content-type"), Some("application/json"));
@@ -174,7 +174,7 @@ pub async fn ice_servers_endpoint_issues_fresh_credentials(addr: SocketAddr) {
 /// credentials) or none: the same servers as the page, `ttl` null, to a
 /// browser that loaded a room page.
 pub async fn ice_servers_endpoint_without_a_secret(fixed: SocketAddr, none: SocketAddr) {
-    let cookie = crate::participant::page_cookie(fixed).await;
+    let cookie = crate::http::page_cookie(fixed).await;
     let body: Value =
         serde_json::from_slice(&get(fixed, "/ice-servers", &[("cookie", &cookie)]).await.body).expect("JSON");
     let ice = json!([
@@ -182,7 +182,7 @@ pub async fn ice_servers_endpoint_without_a_secret(fixed: SocketAddr, none: Sock
         {"urls": "turn:turn.example.org", "username": "u", "credential": "p&\"<"}
     ]);
     assert_eq!(body, json!({"iceServers": ice, "ttl": null}));
-    let cookie = crate::participant::page_cookie(none).await;
+    let cookie = crate::http::page_cookie(none).await;
     let body: Value =
         serde_json::from_slice(&get(none, "/ice-servers", &[("cookie", &cookie)]).await.body).expect("JSON");
     assert_eq!(body, json!({"iceServers": [], "ttl": null}));

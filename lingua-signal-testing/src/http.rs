@@ -84,3 +84,21 @@ async fn send(addr: SocketAddr, method: Method, path: &str, headers: &[(&str, &s
     driver.abort();
     Response { status: parts.status, headers: parts.headers, body }
 }
+
+/// The `name=value` of the client cookie `response` sets, if it sets one.
+pub fn set_cookie(response: &Response) -> Option<String> {
+    let header = response.header("set-cookie")?;
+    Some(header.split(';').next().expect("a name=value").to_owned())
+}
+
+/// `GET path` as a browser that holds `cookie` (`name=value`), if any.
+pub async fn get_as(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Response {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    get(addr, path, &headers).await
+}
+
+/// A browser's client cookie: the one the room page sets for a first visit.
+pub async fn page_cookie(addr: SocketAddr) -> String {
+    let page = get_as(addr, "/lesson-42", None).await;
+    set_cookie(&page).expect("a first visit to a room page gets the client cookie")
+}

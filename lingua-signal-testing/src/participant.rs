@@ -6,33 +6,16 @@ use std::{net::SocketAddr, path::Path};
 
 use serde_json::Value;
 
+pub use crate::http::{get_as, page_cookie, set_cookie};
 use crate::{
     app::{check_issued, config_of, https_exchange},
-    http::{Response, get},
+    http::get,
     peerjs::PeerClient,
 };
 
 /// A value a stranger planted in the victim's browser (a sibling
 /// subdomain's cookie, a tampered proxy): not one the server issued.
 pub const PLANTED: &str = "lingua_client=planted-by-mallory";
-
-/// The `name=value` of the client cookie `response` sets, if it sets one.
-pub fn set_cookie(response: &Response) -> Option<String> {
-    let header = response.header("set-cookie")?;
-    Some(header.split(';').next().expect("a name=value").to_owned())
-}
-
-/// `GET path` as a browser that holds `cookie` (`name=value`), if any.
-pub async fn get_as(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Response {
-    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
-    get(addr, path, &headers).await
-}
-
-/// A browser's client cookie: the one the room page sets for a first visit.
-pub async fn page_cookie(addr: SocketAddr) -> String {
-    let page = get_as(addr, "/lesson-42", None).await;
-    set_cookie(&page).expect("a first visit to a room page gets the client cookie")
-}
 
 /// `cookie` with the last character of its value changed: what a forger
 /// who saw one issued value might try.

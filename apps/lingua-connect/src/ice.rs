@@ -20,7 +20,7 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use lingua_signal_core::{AddressLimiter, ClientCookies, turn::Issuer};
 use serde::Serialize;
 
-use crate::{Options, assets::reply, pages::cookie_headers};
+use crate::{Options, assets::reply, request::cookie_headers};
 
 /// Where pages fetch fresh ICE servers.
 pub const ICE_SERVERS_PATH: &str = "/ice-servers";
@@ -164,7 +164,7 @@ pub fn respond(
     headers: &HeaderMap,
     remote: Option<IpAddr>,
 ) -> Response<Bytes> {
-    let client = servers.proxies.client_ip(&crate::pages::forwarded_request(headers, remote));
+    let client = servers.proxies.client_ip(&crate::request::forwarded_request(headers, remote));
     if client.is_some_and(|ip| !servers.limiter.check(ip)) {
         let retry = [(header::RETRY_AFTER, HeaderValue::from_static("1"))];
         return refuse(

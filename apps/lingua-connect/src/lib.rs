@@ -16,6 +16,7 @@ pub mod cli;
 pub mod ice;
 pub mod launch;
 pub mod pages;
+pub mod request;
 pub mod serve;
 pub mod tls;
 pub mod warp_app;

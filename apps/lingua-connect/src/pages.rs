@@ -16,6 +16,7 @@ use crate::{
     Options,
     assets::reply,
     ice::{ICE_SERVERS_PATH, IceServer, IceServers},
+    request,
 };
 
 /// Templates, parsed once. `.html` names turn on HTML autoescaping.
@@ -189,15 +190,10 @@ pub fn room_page(room: &str, config: &PageConfig, headers: &http::HeaderMap) -> 
 /// issue (planted, forged, or signed with another key) is replaced.
 #[must_use]
 pub fn client_cookie(cookies: &ClientCookies, headers: &http::HeaderMap) -> (ClientCookie, bool) {
-    match cookies.find(cookie_headers(headers)) {
+    match cookies.find(request::cookie_headers(headers)) {
         Some(cookie) => (cookie, false),
         None => (cookies.issue(), true),
     }
-}
-
-/// The values of the request's `Cookie` headers.
-pub fn cookie_headers(headers: &http::HeaderMap) -> impl Iterator<Item = &str> {
-    headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok())
 }
 
 /// `response` with a `Set-Cookie` for a fresh client cookie when the
@@ -248,22 +244,6 @@ fn render(name: &str, ctx: minijinja::Value, status: StatusCode) -> Response<Byt
     }
 }
 
-/// An HTTP request from `remote` as the core sees it for per-address rules:
-/// its `Forwarded` and `X-Forwarded-For` headers, which only trusted
-/// proxies are believed about ([`lingua_signal_core::TrustedProxies`]).
-#[must_use]
-pub fn forwarded_request(
-    headers: &http::HeaderMap,
-    remote: Option<std::net::IpAddr>,
-) -> lingua_signal_core::ConnectRequest {
-    let forwarded = ["forwarded", "x-forwarded-for"]
-        .into_iter()
-        .flat_map(|name| headers.get_all(name).iter().filter_map(move |v| Some((name, v.to_str().ok()?))));
-    forwarded
-        .fold(lingua_signal_core::ConnectRequest::new("http", "GET", "/"), |r, (n, v)| r.header(n, v))
-        .remote(remote)
-}
-
 /// `GET /metrics`: the hub's metrics as OpenMetrics text, never cached, to
 /// whom `access` allows (`headers`' `Authorization`, the client at
 /// `remote` after the hub's trusted proxies); else `403` with
@@ -275,7 +255,7 @@ pub fn metrics(
     headers: &http::HeaderMap,
     remote: Option<std::net::IpAddr>,
 ) -> Response<Bytes> {
-    let request = forwarded_request(headers, remote);
+    let request = request::forwarded_request(headers, remote);
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if let Err(denied) = access.check(authorization, hub.client_ip(&request)) {
         let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))];

@@ -14,7 +14,7 @@ use socketioxide::{
 };
 use tokio::sync::mpsc::error::TrySendError;
 
-use super::{Member, session};
+use super::{Member, reply};
 use crate::Refusal;
 
 /// One client request, parsed: what to do, and where to acknowledge.
@@ -123,7 +123,7 @@ impl MessageHandler<LocalAdapter, ()> for Request {
             // once, out of turn, as a flood.
             Err(TrySendError::Full(job)) => {
                 let _entered = member.span.enter();
-                session::reply(&socket, &member, job.ack, Err(Refusal::Busy));
+                reply(&socket, &member, job.ack, Err(Refusal::Busy));
             }
             Err(TrySendError::Closed(_)) => {}
         }

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use lingua_signal_core::{Event, Inbox, Mark};
 use serde_json::{Value as Json, json};
-use socketioxide::{SendError, SocketError, extract::AckSender, socket::Socket};
+use socketioxide::{SendError, SocketError, socket::Socket};
 use tokio::sync::mpsc;
 
 use super::{
-    Member,
+    Member, reply,
     request::{Job, Op},
 };
 use crate::Refusal;
@@ -79,32 +79,6 @@ async fn perform(socket: &Arc<Socket>, member: &Member, inbox: &mut Inbox<Event>
     }
     reply(socket, member, job.ack, outcome.map(|(body, _)| body));
     true
-}
-
-/// The one place where an outcome becomes a wire reply: the acknowledgement
-/// when the client asked for one; otherwise nothing on success, and an
-/// `error` event carrying the same object on refusal (a client written for
-/// the Node original sends no acknowledgement and would otherwise never
-/// learn of it).
-pub(super) fn reply(socket: &Socket, member: &Member, ack: Option<AckSender>, outcome: Result<Json, Refusal>) {
-    let (body, refused) = match outcome {
-        Ok(body) => (body, false),
-        Err(refusal) => {
-            tracing::debug!(code = refusal.code(), %refusal, "refused");
-            if refusal.is_invalid_request() {
-                member.counters.invalid_request();
-            }
-            (refusal.to_json(), true)
-        }
-    };
-    let sent = match ack {
-        Some(ack) => ack.send(&body),
-        None if refused => socket.emit("error", &body),
-        None => Ok(()),
-    };
-    if let Err(error) = sent {
-        tracing::debug!(%error, "could not reply");
-    }
 }
 
 /// Writes one event; `false` once the socket is closed or given up on.
