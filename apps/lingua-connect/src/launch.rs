@@ -57,7 +57,7 @@ fn examples(name: &str) -> String {
     ]
     .iter()
     .fold(String::from("Examples:"), |mut text, (flags, what)| {
-        text.push_str(&format!("\n  # {what}\n  {name} {flags}").trim_end().to_owned());
+        text.push_str(format!("\n  # {what}\n  {name} {flags}").trim_end());
         text
     })
 }
