@@ -60,6 +60,9 @@ step "rust-version is true for each published crate"
 step "crate READMEs render outside rustdoc (crates.io)"
 node scripts/check-readme-links.mjs
 
+step "every relative link in the Markdown files points to a file"
+node scripts/check-doc-links.mjs
+
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 

@@ -38,12 +38,12 @@ function exportTargets() {
   return targets.map((path) => normalize(path));
 }
 
-test('npm pack ships the entry points, what they import, their types, README and package.json: nothing else', () => {
+test('npm pack ships the entry points, what they import, their types, README, both licenses and package.json: nothing else', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   const packed = JSON.parse(out)[0].files.map((f) => f.path).sort();
   // package.json is an export target too; a `.js` or `.d.ts` one brings what it imports.
   const needed = new Set([...closure([...exportTargets(), normalize(pkg.types)].filter((p) => p.endsWith('.js') || p.endsWith('.d.ts')))]);
-  for (const other of [...exportTargets().filter((p) => p.endsWith('.json')), 'README.md']) needed.add(other);
+  for (const other of [...exportTargets().filter((p) => p.endsWith('.json')), 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) needed.add(other);
   assert.deepEqual(packed, [...needed].sort());
   assert.ok(packed.includes('dist/lingua-signal-client.js'), 'the bundle for pages without a bundler');
   assert.ok(!packed.some((p) => /^(test|e2e|tools|templates|static)\/|src\/room\.js|src\/vendor/.test(p)), packed.join(' '));
