@@ -1,4 +1,4 @@
-// The contract with the Rust server's minijinja templates (see README.md).
+// The contract with the Rust server's minijinja templates (see DEVELOPING.md).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';

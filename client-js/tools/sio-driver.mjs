@@ -4,7 +4,7 @@
 //
 // Speaks JSON lines: one command per stdin line, one report per stdout line.
 // Nothing else goes to stdout; diagnostics go to stderr. The protocol is
-// documented in client-js/README.md ("Test driver").
+// documented in client-js/DEVELOPING.md ("Test driver").
 //
 // socket.io-client resolves from this file's folder (client-js/node_modules),
 // whatever the working directory.

@@ -168,7 +168,7 @@ pub struct Options {
     /// Most participants per room (2 for a one-to-one lesson). Every page
     /// calls every other one (a full mesh), so the browsers, not the server,
     /// set the limit: at 8 a page takes about one core to send 640x480 to
-    /// the 7 others (client-js/README.md, "Room size"); past that, video gets
+    /// the 7 others (client-js/DEVELOPING.md, "Room size"); past that, video gets
     /// worse for everyone.
     #[arg(long, env = "LINGUA_MAX_ROOM_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_room_size: u16,
