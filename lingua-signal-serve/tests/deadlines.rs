@@ -12,7 +12,7 @@ use std::{net::SocketAddr, time::Duration};
 use futures_util::{SinkExt, StreamExt};
 use lingua_signal_serve::{Deadlines, Limits, Server, Serving, Stats};
 use lingua_signal_testing::deadline::{self, BODY, HEADER, HEALTHZ, IDLE};
-use tokio::net::TcpStream;
+use tokio::{net::TcpStream, time::Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 /// A server and the one listener it serves the tiny service on.
@@ -95,6 +95,37 @@ async fn an_idle_kept_alive_connection_is_closed() {
     let running = Running::short().await;
     deadline::an_idle_kept_alive_connection_is_closed(running.addr()).await;
     assert_eq!(running.timeouts(), (0, 1, 0), "closed by the idle deadline");
+}
+
+// A bug in lingua-signal-serve, found moving this suite: the idle deadline
+// is armed only when hyper waits on a read while no request is in flight,
+// and hyper's last read before a response is written happens while one is.
+// So the idle deadline goes unnoticed until a timer armed earlier fires
+// (the header deadline from the accept), or forever when none is left. The
+// test above passes because HEADER outlasts IDLE; these two fail until the
+// server wakes a connection when its last request in flight ends. Run them
+// with `--ignored`.
+#[tokio::test]
+#[ignore = "lingua-signal-serve does not arm the idle deadline when a response ends"]
+async fn the_idle_deadline_runs_from_the_end_of_the_response() {
+    // A header deadline far past the idle one: the close is the idle deadline's own.
+    let deadlines = Deadlines::default().header(deadline::BOUND * 2).idle(IDLE);
+    let running = Running::start(Server::builder().deadlines(deadlines).build()).await;
+    deadline::an_idle_kept_alive_connection_is_closed(running.addr()).await;
+    assert_eq!(running.timeouts(), (0, 1, 0));
+}
+
+#[tokio::test]
+#[ignore = "lingua-signal-serve does not arm the idle deadline when a response ends"]
+async fn a_kept_alive_connection_is_closed_when_idle_after_a_slow_answer() {
+    let running = Running::short().await;
+    let mut stream = TcpStream::connect(running.addr()).await.unwrap();
+    // Answered after 1 s: the header deadline's timer has run out by then.
+    deadline::exchange(&mut stream, "GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n", "ok").await;
+    let (text, at) = deadline::read_to_close(&mut stream, Instant::now()).await;
+    assert_eq!(text, "", "an idle connection is closed without a word");
+    assert!(at < deadline::BOUND / 2, "closed after {at:?}, long after the {IDLE:?} idle deadline");
+    assert_eq!(running.timeouts(), (0, 1, 0));
 }
 
 #[tokio::test]

@@ -26,13 +26,11 @@ async fn short() -> Running<App> {
 #[tokio::test]
 async fn the_app_is_served_with_its_deadline_and_limit_flags() {
     let short = short().await;
-    let ((), idle, ()) = tokio::join!(
+    tokio::join!(
         deadline::a_silent_connection_gets_408_at_the_header_deadline(short.addr),
         deadline::an_idle_kept_alive_connection_is_closed(short.addr),
         deadline::peerjs_websockets_outlive_every_deadline(short.addr),
     );
-    // Under the default idle deadline (5 s) it would close at about BOUND.
-    assert!(idle < deadline::BOUND / 2, "closed after {idle:?}: is --idle-timeout wired?");
     let stats = short.server.stats();
     assert_eq!((stats.header_timeouts, stats.idle_timeouts), (1, 1));
     let capped = app(&["--max-connections-per-ip", "1", "--limit-loopback"]).await;

@@ -4,6 +4,8 @@
 //!
 //! - `GET /healthz`: `200 ok` (what `lingua_signal_testing::deadline`'s
 //!   checks ask for);
+//! - `GET /slow`: `200 ok` after 1 s, a service slower than the short
+//!   header deadline;
 //! - `POST /echo`: reads the whole body, then answers it back;
 //! - `GET /ws`: a websocket upgrade; the websocket echoes text and binary
 //!   messages;
@@ -62,6 +64,10 @@ impl tower_service::Service<Request<RequestBody>> for Tiny {
 async fn route(request: Request<RequestBody>, stats: Stats) -> Answer {
     match (request.method(), request.uri().path()) {
         (&Method::GET, "/healthz") => answer(StatusCode::OK, "ok"),
+        (&Method::GET, "/slow") => {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            answer(StatusCode::OK, "ok")
+        }
         (&Method::POST, "/echo") => match request.into_body().collect().await {
             Ok(body) => answer(StatusCode::OK, body.to_bytes()),
             Err(_) => answer(StatusCode::BAD_REQUEST, "the body did not arrive"),
