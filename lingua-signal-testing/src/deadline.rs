@@ -1,7 +1,12 @@
-//! Clients that stall or dribble, against a server run with [`FLAGS`] (short
-//! deadlines): each function fails against a server without the
-//! protection. Timing is asserted loosely: closed within [`BOUND`], and not
-//! before half the deadline where that matters.
+//! Clients that stall or dribble, against a server with short deadlines
+//! ([`HEADER`], [`IDLE`], [`BODY`]; [`FLAGS`] for the apps): each function
+//! fails against a server without the protection. Timing is asserted
+//! loosely: closed within [`BOUND`], and not before half the deadline where
+//! that matters.
+//!
+//! `lingua-signal-serve`'s own tests run the suite against a tiny service;
+//! the apps' tests check, with [`FLAGS`], that they are served that way.
+//! The checks need a `GET /healthz` that answers `ok`, as both have.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -132,6 +137,9 @@ pub async fn an_idle_kept_alive_connection_is_closed(addr: SocketAddr) {
     let (text, at) = read_to_close(&mut stream, Instant::now()).await;
     assert_eq!(text, "", "an idle connection is closed without a word");
     assert!(at >= IDLE / 2, "closed after {at:?}, well before the {IDLE:?} idle deadline");
+    // The default idle deadline (5 s) is about BOUND: without this, a
+    // server that ignored IDLE would pass.
+    assert!(at < BOUND / 2, "closed after {at:?}, long after the {IDLE:?} idle deadline");
 }
 
 /// A second request within the idle window is served on the same
@@ -147,7 +155,7 @@ pub async fn a_kept_alive_connection_serves_requests_within_the_idle_window(addr
 
 /// PeerJS websockets (path `/peerjs`, key `peerjs`) stay open and relay
 /// long past every HTTP deadline.
-pub async fn upgraded_websockets_outlive_every_deadline(addr: SocketAddr) {
+pub async fn peerjs_websockets_outlive_every_deadline(addr: SocketAddr) {
     let target = Target::new(addr, "/peerjs", "peerjs");
     let mut a = target.open("deadline-a").await;
     let mut b = target.open("deadline-b").await;

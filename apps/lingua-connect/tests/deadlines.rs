@@ -1,7 +1,10 @@
-//! Clients that stall or dribble against lingua-connect with short
-//! deadlines (`lingua_signal_testing::deadline::FLAGS`): each is closed in
-//! time, with `408` where a request was under way; kept-alive reuse and
-//! websockets are untouched; the per-IP cap.
+//! lingua-connect is served through lingua-signal-serve with its deadline
+//! and limit flags wired (short deadlines:
+//! `lingua_signal_testing::deadline::FLAGS`), and what only the app has: a
+//! Socket.IO long-polling body under the body deadline, a Socket.IO client
+//! outliving every deadline. The server's own behaviour (each deadline, the
+//! per-IP cap, websockets out of every deadline) is proven in
+//! `lingua-signal-serve/tests` against a tiny service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clap::Parser;
@@ -21,22 +24,18 @@ async fn short() -> Running<App> {
 }
 
 #[tokio::test]
-async fn a_silent_connection_gets_408_at_the_header_deadline() {
-    let app = short().await;
-    deadline::a_silent_connection_gets_408_at_the_header_deadline(app.addr).await;
-    assert_eq!(app.server.stats().header_timeouts, 1);
-}
-
-#[tokio::test]
-async fn a_head_sent_byte_by_byte_gets_408_at_the_header_deadline() {
-    deadline::a_head_sent_byte_by_byte_gets_408_at_the_header_deadline(short().await.addr).await;
-}
-
-#[tokio::test]
-async fn a_half_sent_upgrade_request_gets_408() {
-    let app = short().await;
-    deadline::a_half_sent_upgrade_request_gets_408(app.addr, "/peerjs/peerjs?key=peerjs&id=a&token=t").await;
-    deadline::a_half_sent_upgrade_request_gets_408(app.addr, "/socket.io/?EIO=4&transport=websocket").await;
+async fn the_app_is_served_with_its_deadline_and_limit_flags() {
+    let short = short().await;
+    tokio::join!(
+        deadline::a_silent_connection_gets_408_at_the_header_deadline(short.addr),
+        deadline::an_idle_kept_alive_connection_is_closed(short.addr),
+        deadline::peerjs_websockets_outlive_every_deadline(short.addr),
+    );
+    let stats = short.server.stats();
+    assert_eq!((stats.header_timeouts, stats.idle_timeouts), (1, 1));
+    let capped = app(&["--max-connections-per-ip", "1", "--limit-loopback"]).await;
+    deadline::the_per_ip_cap_closes_connections_over_it(capped.addr, 1).await;
+    assert!(capped.server.stats().refused_per_ip >= 1);
 }
 
 #[tokio::test]
@@ -55,21 +54,6 @@ async fn a_slow_socket_io_polling_body_gets_408_at_the_body_deadline() {
 }
 
 #[tokio::test]
-async fn an_idle_kept_alive_connection_is_closed() {
-    deadline::an_idle_kept_alive_connection_is_closed(short().await.addr).await;
-}
-
-#[tokio::test]
-async fn a_kept_alive_connection_serves_requests_within_the_idle_window() {
-    deadline::a_kept_alive_connection_serves_requests_within_the_idle_window(short().await.addr).await;
-}
-
-#[tokio::test]
-async fn upgraded_websockets_outlive_every_deadline() {
-    deadline::upgraded_websockets_outlive_every_deadline(short().await.addr).await;
-}
-
-#[tokio::test]
 async fn a_socket_io_client_outlives_every_deadline() {
     use lingua_signal_testing::sio::Sio;
     use serde_json::json;
@@ -82,24 +66,4 @@ async fn a_socket_io_client_outlives_every_deadline() {
     let ack = sio.request("b", "join-room", json!(["r", "pb"]), 1).await.unwrap();
     assert_eq!(ack, [json!({"ok": true, "users": ["pa"]})]);
     sio.exit().await.unwrap();
-}
-
-#[tokio::test]
-async fn the_per_ip_cap_closes_connections_over_it() {
-    let app = app(&["--max-connections-per-ip", "3", "--limit-loopback"]).await;
-    deadline::the_per_ip_cap_closes_connections_over_it(app.addr, 3).await;
-    assert!(app.server.stats().refused_per_ip >= 1);
-}
-
-#[tokio::test]
-async fn loopback_is_not_capped_by_default() {
-    let app = app(&["--max-connections-per-ip", "1"]).await;
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-        let response = deadline::exchange(&mut stream, deadline::HEALTHZ, "ok").await;
-        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
-        held.push(stream);
-    }
-    assert_eq!(app.server.stats().refused_per_ip, 0);
 }

@@ -1,9 +1,8 @@
-//! The built `lingua-connect` binary as a child process, against clients
-//! that exhaust what it has: out of file descriptors (an open-file limit
-//! of 40 set with `ulimit -n` for the child only), and 500 stalled
-//! connections (memory and descriptors come back once the header deadline
-//! has closed them), and peers that flood the relay (closed with 1008,
-//! memory and descriptors come back).
+//! The built `lingua-connect` binary as a child process, against PeerJS
+//! peers that flood the relay: each is closed with 1008, and memory and
+//! descriptors come back. What exhausts the server itself (out of file
+//! descriptors, stalled connections) is proven in
+//! `lingua-signal-serve/tests/exhaustion.rs` against a tiny service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -13,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use lingua_signal_testing::deadline::{HEALTHZ, exchange};
+use lingua_signal_testing::deadline::HEALTHZ;
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
@@ -110,97 +109,6 @@ impl Server {
         }
         until(self)
     }
-}
-
-const ACCEPT_FAILED: &str = "cannot accept connections";
-const ACCEPTING_AGAIN: &str = "accepting connections again";
-
-#[tokio::test]
-async fn out_of_file_descriptors_the_server_backs_off_logs_once_and_recovers() {
-    let mut server = Server::start(40, &["--header-timeout", "60s"], &[]).await;
-    assert!(server.healthy_within(Duration::from_secs(5)).await);
-    // More connections than descriptors: the kernel completes them all, the
-    // server accepts until it has none left.
-    let mut held = Vec::new();
-    for _ in 0..60 {
-        held.push(TcpStream::connect(server.addr).await.unwrap());
-    }
-    assert!(server.wait(Duration::from_secs(5), |s| s.log_count(ACCEPT_FAILED) > 0).await, "no accept error logged");
-    // Several back-off rounds (5 ms doubling to 1 s) pass; one log line.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(server.alive(), "the server died");
-    assert_eq!(server.log_count(ACCEPT_FAILED), 1, "logged once per episode:\n{}", server.log.lock().unwrap());
-    println!("out of descriptors: {} open fds at the limit of 40", server.fds());
-    drop(held);
-    assert!(server.healthy_within(Duration::from_secs(10)).await, "serves again once descriptors are free");
-    // The episode ends once accepts have kept working for 1 s.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server.log_count(ACCEPTING_AGAIN) == 0 && Instant::now() < deadline {
-        assert!(server.healthy_within(Duration::from_secs(2)).await);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let log = server.log.lock().unwrap().clone();
-    assert_eq!(server.log_count(ACCEPTING_AGAIN), 1, "{log}");
-    assert_eq!(server.log_count(ACCEPT_FAILED), 1, "{log}");
-    assert!(server.alive());
-}
-
-#[tokio::test]
-async fn stalled_connections_give_back_their_memory_and_descriptors() {
-    const STALLED: usize = 500;
-    // One malloc arena: memory freed by a round is reused by the next
-    // instead of spread over per-thread arenas, so what remains after the
-    // first rounds is the allocator's settled size, and growth is a leak.
-    let mut server = Server::start(4096, &["--header-timeout", "4s"], &[("MALLOC_ARENA_MAX", "1")]).await;
-    for _ in 0..20 {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        exchange(&mut stream, HEALTHZ, "ok").await;
-    }
-    let (fds_before, rss_before) = (server.fds(), server.rss_kib());
-    let mut rounds = Vec::new();
-    for _ in 0..3 {
-        rounds.push(stall(&mut server, STALLED, fds_before).await);
-    }
-    println!("{STALLED} stalled connections, 3 rounds: before fds {fds_before}, VmRSS {rss_before} KiB");
-    for (fds_peak, rss_peak, fds_after, rss_after) in &rounds {
-        println!("  peak fds {fds_peak}, VmRSS {rss_peak} KiB; after fds {fds_after}, VmRSS {rss_after} KiB");
-    }
-    // Every socket was closed (the descriptors came back each round), so
-    // nothing that wraps one was kept. Memory: a leak keeps about what a
-    // round's connections took at the peak of the first (~16 KiB each) every
-    // round; once the allocator has settled (after a round) a round keeps
-    // less than half of that. The debug build's allocator has been seen
-    // keeping up to ~30 % in the third round (maps that grew by doubling,
-    // fragments), so a quarter failed now and then without any leak.
-    let cost = rounds[0].1.saturating_sub(rss_before);
-    let growth = rounds[2].3.saturating_sub(rounds[1].3);
-    assert!(growth < cost / 2, "VmRSS grows {growth} KiB per round; a round's connections took {cost} KiB");
-    assert!(server.healthy_within(Duration::from_secs(5)).await);
-    assert!(server.alive());
-}
-
-/// Opens `count` connections that send half a request head and stall,
-/// waits for the server's 408 on each and for its descriptors to come back
-/// to `fds_before`; returns (peak fds, peak VmRSS, fds after, VmRSS after).
-async fn stall(server: &mut Server, count: usize, fds_before: usize) -> (usize, u64, usize, u64) {
-    let mut stalled = JoinSet::new();
-    for _ in 0..count {
-        let mut stream = TcpStream::connect(server.addr).await.unwrap();
-        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
-        stalled.spawn(async move {
-            let mut seen = Vec::new();
-            let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut seen)).await;
-            (read.is_ok(), String::from_utf8_lossy(&seen).into_owned())
-        });
-    }
-    assert!(server.wait(Duration::from_secs(5), |s| s.fds() >= fds_before + count * 9 / 10).await);
-    let (fds_peak, rss_peak) = (server.fds(), server.rss_kib());
-    while let Some(closed) = stalled.join_next().await {
-        let (closed, text) = closed.unwrap();
-        assert!(closed && text.starts_with("HTTP/1.1 408"), "{text}");
-    }
-    assert!(server.wait(Duration::from_secs(5), |s| s.fds() <= fds_before).await, "{} fds left", server.fds());
-    (fds_peak, rss_peak, server.fds(), server.rss_kib())
 }
 
 #[tokio::test]
