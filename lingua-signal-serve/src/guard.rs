@@ -68,7 +68,7 @@ impl<T> Guarded<T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> Guarded<T> {
     /// `Pending` until the deadline in force passes.
     fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Expiry> {
-        let Some((at, expiry)) = self.progress.deadline() else { return Poll::Pending };
+        let Some((at, expiry)) = self.progress.deadline_or_park(Some(cx.waker())) else { return Poll::Pending };
         if self.armed != Some(at) {
             self.sleep.as_mut().reset(at);
             self.armed = Some(at);
@@ -150,7 +150,24 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        // hyper need not read again after it wrote a response, so the read
+        // that armed the last timer may be all it waits on. The deadline
+        // that applies once the response ends (idle) is armed here, with
+        // the task's waker; while a response is still being written, its
+        // end wakes the task (`park`) and the next flush or read arms it.
+        this.progress.park(cx.waker());
+        if let Some((at, _)) = this.progress.deadline()
+            && this.armed != Some(at)
+        {
+            this.sleep.as_mut().reset(at);
+            this.armed = Some(at);
+            if this.sleep.as_mut().poll(cx).is_ready() {
+                // Already passed: the read hyper polls next expires it.
+                cx.waker().wake_by_ref();
+            }
+        }
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

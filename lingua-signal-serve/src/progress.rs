@@ -3,9 +3,12 @@
 //! requests, bodies, responses and upgrades; the IO wrapper
 //! ([`crate::guard`]) reports bytes read and enforces the deadline.
 
-use std::sync::{
-    Arc, Mutex, PoisonError,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::Waker,
 };
 
 use tokio::time::Instant;
@@ -53,6 +56,10 @@ struct State {
     since: Instant,
     /// The first byte of a request head on a kept-alive connection.
     head_started: Option<Instant>,
+    /// The connection's task, parked on a read while a request was in
+    /// flight (no deadline): woken when the last response is written, so
+    /// that the idle deadline starts then and not at the next read.
+    parked: Option<Waker>,
 }
 
 impl Progress {
@@ -67,6 +74,7 @@ impl Progress {
             body_deadline: None,
             since: now,
             head_started: None,
+            parked: None,
         };
         Arc::new(Self { deadlines, upgraded: AtomicBool::new(false), state: Mutex::new(state) })
     }
@@ -80,15 +88,26 @@ impl Progress {
     /// The deadline in force now and what it guards, or `None`: upgraded,
     /// or a request is with the service (its own time is not limited here).
     pub(crate) fn deadline(&self) -> Option<(Instant, Expiry)> {
+        self.deadline_or_park(None)
+    }
+
+    /// [`Progress::deadline`]; when there is none because a request is in
+    /// flight, `waker` is woken once the last response is written.
+    pub(crate) fn deadline_or_park(&self, waker: Option<&Waker>) -> Option<(Instant, Expiry)> {
         if self.upgraded.load(Ordering::Acquire) {
             return None;
         }
-        let state = self.state();
+        let mut state = self.state();
         let d = &self.deadlines;
         if state.open_bodies > 0 {
             return state.body_deadline.map(|at| (at, Expiry::Body));
         }
         if state.in_flight > 0 {
+            if let Some(waker) = waker
+                && !state.parked.as_ref().is_some_and(|parked| parked.will_wake(waker))
+            {
+                state.parked = Some(waker.clone());
+            }
             return None;
         }
         let (start, timeout, expiry) = match state.head_started {
@@ -98,6 +117,18 @@ impl Progress {
         };
         // A deadline past the end of time is none.
         start.checked_add(timeout).map(|at| (at, expiry))
+    }
+
+    /// The connection's task wrote while a request is in flight: it is
+    /// woken once the last response is written (see [`State::parked`]).
+    pub(crate) fn park(&self, waker: &Waker) {
+        if self.upgraded.load(Ordering::Acquire) {
+            return;
+        }
+        let mut state = self.state();
+        if state.in_flight > 0 && !state.parked.as_ref().is_some_and(|parked| parked.will_wake(waker)) {
+            state.parked = Some(waker.clone());
+        }
     }
 
     /// Bytes came in: on a kept-alive connection between requests, a new
@@ -155,8 +186,14 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let mut state = self.0.state();
         state.in_flight -= 1;
-        if state.in_flight == 0 {
-            state.since = Instant::now();
+        if state.in_flight > 0 {
+            return;
+        }
+        state.since = Instant::now();
+        let parked = state.parked.take();
+        drop(state);
+        if let Some(waker) = parked {
+            waker.wake();
         }
     }
 }
@@ -202,6 +239,29 @@ mod tests {
         let t1 = Instant::now();
         progress.read(b"GET", t1);
         assert_eq!(progress.deadline(), Some((t1 + Duration::from_secs(10), Expiry::Header)));
+    }
+
+    #[test]
+    fn the_end_of_the_last_response_wakes_a_read_parked_without_a_deadline() {
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let count = Arc::new(Count(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let progress = Progress::new(deadlines(), Instant::now());
+        let (first, _) = progress.request(false, Instant::now());
+        let (second, _) = progress.request(false, Instant::now());
+        assert_eq!(progress.deadline_or_park(Some(&waker)), None);
+        progress.answered(false);
+        drop(first);
+        assert_eq!(count.0.load(Ordering::Relaxed), 0, "a response is still in flight");
+        progress.answered(false);
+        drop(second);
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        assert_eq!(progress.deadline().map(|(_, e)| e), Some(Expiry::Idle));
     }
 
     #[test]

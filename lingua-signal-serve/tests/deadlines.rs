@@ -97,16 +97,11 @@ async fn an_idle_kept_alive_connection_is_closed() {
     assert_eq!(running.timeouts(), (0, 1, 0), "closed by the idle deadline");
 }
 
-// A bug in lingua-signal-serve, found moving this suite: the idle deadline
-// is armed only when hyper waits on a read while no request is in flight,
-// and hyper's last read before a response is written happens while one is.
-// So the idle deadline goes unnoticed until a timer armed earlier fires
-// (the header deadline from the accept), or forever when none is left. The
-// test above passes because HEADER outlasts IDLE; these two fail until the
-// server wakes a connection when its last request in flight ends. Run them
-// with `--ignored`.
+// The idle deadline runs from the end of the last response, whatever
+// timer was armed before: the connection is woken when its last request in
+// flight ends (it used to go unnoticed until an older timer fired, or
+// forever when none was left).
 #[tokio::test]
-#[ignore = "lingua-signal-serve does not arm the idle deadline when a response ends"]
 async fn the_idle_deadline_runs_from_the_end_of_the_response() {
     // A header deadline far past the idle one: the close is the idle deadline's own.
     let deadlines = Deadlines::default().header(deadline::BOUND * 2).idle(IDLE);
@@ -116,7 +111,6 @@ async fn the_idle_deadline_runs_from_the_end_of_the_response() {
 }
 
 #[tokio::test]
-#[ignore = "lingua-signal-serve does not arm the idle deadline when a response ends"]
 async fn a_kept_alive_connection_is_closed_when_idle_after_a_slow_answer() {
     let running = Running::short().await;
     let mut stream = TcpStream::connect(running.addr()).await.unwrap();
