@@ -16,3 +16,4 @@ pub mod peerjs;
 pub mod redis;
 pub mod rooms;
 pub mod sio;
+pub mod wire;

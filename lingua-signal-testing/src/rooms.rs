@@ -1,24 +1,28 @@
 //! A tokio-tungstenite client for the rooms protocol
-//! (`lingua-signal-warp/PROTOCOL.md`), for tests against a real server.
+//! (`lingua-signal-warp/PROTOCOL.md`), for tests against a real server: a
+//! thin layer over [`wire`](crate::wire) that turns every failure into a
+//! panic saying what was expected.
 //!
-//! Every wait is bounded by [`WAIT`] and panics with what was expected, so a
-//! missing frame fails a test instead of hanging it.
+//! Every wait is bounded by [`WAIT`], so a missing frame fails a test
+//! instead of hanging it.
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::{net::TcpStream, time::timeout};
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, protocol::CloseFrame},
+use tokio::time::{Instant, timeout};
+use tokio_tungstenite::tungstenite::{Message, protocol::CloseFrame};
+
+use crate::wire::{
+    rooms::Request,
+    socket::{self, ReadBuffer},
 };
 
 /// The longest any helper waits for a frame the test expects.
 pub const WAIT: Duration = Duration::from_secs(5);
 
 /// The websocket stream under a [`RoomsClient`].
-pub type Stream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Stream = socket::Stream;
 
 /// One client of the rooms protocol.
 #[derive(Debug)]
@@ -36,16 +40,9 @@ impl RoomsClient {
     /// Connects to `url` with extra upgrade headers (`Cookie`, `Origin`,
     /// …), as a browser sends them; panics if the upgrade fails.
     pub async fn connect_with(url: &str, headers: &[(&str, &str)]) -> Self {
-        use tokio_tungstenite::tungstenite::{
-            client::IntoClientRequest,
-            http::{HeaderName, HeaderValue},
-        };
-        let mut request = url.into_client_request().expect("a ws:// URL");
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
-            request.headers_mut().append(name, HeaderValue::from_str(value).expect("a header value"));
-        }
-        let (ws, _) = timeout(WAIT, connect_async(request)).await.expect("connect timed out").expect("connect failed");
+        let request = socket::request(url, headers).unwrap_or_else(|e| panic!("a ws:// URL and headers: {e}"));
+        let connecting = timeout(WAIT, socket::connect(request, ReadBuffer::Standard));
+        let ws = connecting.await.expect("connect timed out").expect("connect failed");
         Self { ws, next_id: 0 }
     }
 
@@ -87,12 +84,10 @@ impl RoomsClient {
     /// The next text frame as JSON, skipping Pings and Pongs; panics on
     /// anything else.
     pub async fn recv(&mut self) -> Value {
-        loop {
-            match self.next_message().await {
-                Message::Text(text) => return serde_json::from_str(&text).expect("server sent invalid JSON"),
-                Message::Ping(_) | Message::Pong(_) => {}
-                other => panic!("expected a text frame, got {other:?}"),
-            }
+        match socket::next_text(&mut self.ws, Instant::now() + WAIT).await {
+            Ok(Some(text)) => serde_json::from_str(&text).expect("server sent invalid JSON"),
+            Ok(None) => panic!("no message within {WAIT:?}"),
+            Err(e) => panic!("expected a text frame: {e}"),
         }
     }
 
@@ -102,6 +97,19 @@ impl RoomsClient {
         self.next_id += 1;
         request["id"] = json!(self.next_id);
         self.send_json(&request).await;
+        self.reply(&request).await
+    }
+
+    /// Sends a request of the protocol with a fresh `id` and returns the
+    /// reply, checking that it echoes the id.
+    async fn ask(&mut self, request: Request<'_>) -> Value {
+        self.next_id += 1;
+        let text = request.encode(Some(self.next_id));
+        self.send_text(&text).await;
+        self.reply(&text).await
+    }
+
+    async fn reply(&mut self, request: &dyn std::fmt::Display) -> Value {
         let reply = self.recv().await;
         assert_eq!(reply["id"], json!(self.next_id), "reply to {request} does not echo its id: {reply}");
         reply
@@ -110,7 +118,7 @@ impl RoomsClient {
     /// Joins `room` as `user`; panics unless the reply is `joined`. Returns
     /// the users already there.
     pub async fn join(&mut self, room: &str, user: &str) -> Vec<String> {
-        let reply = self.request(json!({"type": "join", "room": room, "user": user})).await;
+        let reply = self.ask(Request::Join { room, user }).await;
         assert_eq!(reply["type"], "joined", "join {room} as {user}: {reply}");
         assert_eq!(reply["room"], room);
         serde_json::from_value(reply["users"].clone()).expect("users is not a list of strings")
@@ -118,7 +126,7 @@ impl RoomsClient {
 
     /// Leaves `room`; panics unless the reply is `left`.
     pub async fn leave(&mut self, room: &str) {
-        let reply = self.request(json!({"type": "leave", "room": room})).await;
+        let reply = self.ask(Request::Leave { room }).await;
         assert_eq!(reply["type"], "left", "leave {room}: {reply}");
     }
 
@@ -150,7 +158,7 @@ impl RoomsClient {
     /// Reads for `period` and panics if a text or close frame arrives.
     /// Pings are answered (by reading) and skipped.
     pub async fn assert_silent(&mut self, period: Duration) {
-        let deadline = tokio::time::Instant::now() + period;
+        let deadline = Instant::now() + period;
         while let Ok(next) = tokio::time::timeout_at(deadline, self.ws.next()).await {
             match next {
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}

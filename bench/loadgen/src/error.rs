@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use lingua_signal_testing::wire;
+
 /// Why a scenario could not run to its end. A run that ends but finds wrong
 /// counts is not an error: its report says MISMATCH.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,19 @@ impl Error {
         match self {
             Self::Connect { .. } | Self::Probe { .. } => 2,
             _ => 3,
+        }
+    }
+}
+
+impl Error {
+    /// A failure on the wire of client `who`.
+    pub(crate) fn wire(who: &str, error: wire::Error) -> Self {
+        match error {
+            wire::Error::Connect { url, reason } => Self::Connect { url, reason },
+            wire::Error::Timeout { what, wait } => Self::Timeout { what, wait },
+            wire::Error::Closed { reason } => Self::Disconnected { who: who.to_owned(), reason },
+            wire::Error::Unexpected { detail } => Self::Protocol { who: who.to_owned(), detail },
+            other => Self::Protocol { who: who.to_owned(), detail: other.to_string() },
         }
     }
 }

@@ -11,7 +11,7 @@
 //!   with an id a refusal `{"ok":false,"code":…}`; replies without an id
 //!   (nobody asked) and `pong` / `left` are dropped.
 
-use serde::Deserialize;
+use lingua_signal_testing::wire::rooms::{Frame, Request};
 use serde_json::{Value as Json, json};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -22,6 +22,8 @@ use crate::{
     ws::{self, Stream},
 };
 
+pub use lingua_signal_testing::wire::rooms::endpoint;
+
 /// One connected rooms-protocol client.
 #[derive(Debug)]
 pub struct Client {
@@ -29,33 +31,6 @@ pub struct Client {
     who: String,
     /// The room of the last `join` sent.
     room: String,
-}
-
-/// A frame from the server; unknown fields are ignored.
-#[derive(Debug, Deserialize)]
-struct Incoming {
-    #[serde(rename = "type")]
-    kind: String,
-    room: Option<String>,
-    user: Option<String>,
-    id: Option<u64>,
-    code: Option<String>,
-    message: Option<String>,
-}
-
-/// The rooms endpoint for a server URL: `http://HOST:PORT` (or
-/// `ws://HOST:PORT`) becomes `ws://HOST:PORT/rooms?v=1`; a URL with a path
-/// keeps it (`ws://HOST/rtc/rooms` → `…/rtc/rooms?v=1`), one with a query
-/// is taken as it is.
-#[must_use]
-pub fn endpoint(url: &str) -> String {
-    let rest = ["http://", "ws://"].iter().find_map(|s| url.strip_prefix(s)).unwrap_or(url);
-    if rest.contains('?') {
-        return format!("ws://{rest}");
-    }
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.trim_end_matches('/').is_empty() { "/rooms" } else { path };
-    format!("ws://{host}{path}?v=1")
 }
 
 impl Client {
@@ -78,7 +53,7 @@ impl Client {
     /// [`Error::Disconnected`] when the connection is gone.
     pub async fn join(&mut self, room: &str, user: &str, ack: Option<u64>) -> Result<(), Error> {
         room.clone_into(&mut self.room);
-        ws::send_text(&mut self.ws, &self.who, encode_join(room, user, ack)).await
+        ws::send_text(&mut self.ws, &self.who, Request::Join { room, user }.encode(ack)).await
     }
 
     /// The next text frame, undecoded, or `None` at `deadline`. Cancel-safe.
@@ -96,8 +71,7 @@ impl Client {
     ///
     /// [`Error::Protocol`] for a frame that is no JSON object with a `type`.
     pub fn packet(&self, text: &str) -> Result<Option<Packet>, Error> {
-        let frame: Incoming = serde_json::from_str(text)
-            .map_err(|e| Error::Protocol { who: self.who.clone(), detail: format!("{e}: {text}") })?;
+        let frame = Frame::parse(text).map_err(|e| Error::wire(&self.who, e))?;
         Ok(translate(frame, &self.room))
     }
 
@@ -107,16 +81,7 @@ impl Client {
     }
 }
 
-/// `{"type":"join","room":…,"user":…}`, with `"id"` when given.
-fn encode_join(room: &str, user: &str, ack: Option<u64>) -> String {
-    let mut frame = json!({"type": "join", "room": room, "user": user});
-    if let Some(id) = ack {
-        frame["id"] = id.into();
-    }
-    frame.to_string()
-}
-
-fn translate(frame: Incoming, joined: &str) -> Option<Packet> {
+fn translate(frame: Frame<'_>, joined: &str) -> Option<Packet> {
     let kind = frame.kind.as_str();
     match (kind, frame.id) {
         ("user-connected" | "user-disconnected", _) => {
@@ -124,11 +89,12 @@ fn translate(frame: Incoming, joined: &str) -> Option<Packet> {
                 Some(room) if room == joined => kind.to_owned(),
                 other => format!("{kind} for room {other:?}"),
             };
-            Some(Packet::Event { name, args: vec![frame.user.map_or(Json::Null, Json::from)] })
+            Some(Packet::Event { name, args: vec![frame.user.map_or(Json::Null, |u| Json::from(u.as_str()))] })
         }
         ("joined", Some(id)) => Some(Packet::Ack { id, args: vec![json!({"ok": true})] }),
         ("error", id) => {
-            let refusal = json!({"ok": false, "code": frame.code, "message": frame.message});
+            let (code, message) = (frame.code.as_deref(), frame.message.as_deref());
+            let refusal = json!({"ok": false, "code": code, "message": message});
             Some(match id {
                 Some(id) => Packet::Ack { id, args: vec![refusal] },
                 None => Packet::Event { name: "error".into(), args: vec![refusal] },
@@ -143,24 +109,8 @@ fn translate(frame: Incoming, joined: &str) -> Option<Packet> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_endpoint_is_rooms_version_1_unless_the_url_says_otherwise() {
-        assert_eq!(endpoint("http://127.0.0.1:3000"), "ws://127.0.0.1:3000/rooms?v=1");
-        assert_eq!(endpoint("ws://127.0.0.1:3000/"), "ws://127.0.0.1:3000/rooms?v=1");
-        assert_eq!(endpoint("ws://h:1/rtc/rooms"), "ws://h:1/rtc/rooms?v=1");
-        assert_eq!(endpoint("ws://h:1/rooms?v=2"), "ws://h:1/rooms?v=2");
-    }
-
-    #[test]
-    fn joins_carry_an_id_only_when_acknowledged() {
-        let plain: Json = serde_json::from_str(&encode_join("r", "u", None)).unwrap();
-        assert_eq!(plain, json!({"type": "join", "room": "r", "user": "u"}));
-        let acked: Json = serde_json::from_str(&encode_join("r", "u", Some(7))).unwrap();
-        assert_eq!(acked["id"], 7);
-    }
-
     fn packet(text: &str) -> Option<Packet> {
-        translate(serde_json::from_str(text).unwrap(), "r1")
+        translate(Frame::parse(text).unwrap(), "r1")
     }
 
     #[test]

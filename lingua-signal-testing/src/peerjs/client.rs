@@ -1,12 +1,14 @@
 //! A PeerJS client over tokio-tungstenite, speaking raw frames so tests can
-//! send anything a browser (or an attacker) could.
+//! send anything a browser (or an attacker) could; it connects through
+//! [`wire::socket`](crate::wire::socket) and panics where a test expects.
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::net::TcpStream;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::wire::socket::{self, ReadBuffer, Stream};
 
 /// How long [`PeerClient::next_frame`] waits before failing the test.
 pub const FRAME_WAIT: Duration = Duration::from_secs(3);
@@ -25,7 +27,7 @@ pub enum Frame {
 /// One websocket connection to the PeerJS endpoint.
 #[derive(Debug)]
 pub struct PeerClient {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: Stream,
 }
 
 impl PeerClient {
@@ -48,18 +50,8 @@ impl PeerClient {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
-        use tokio_tungstenite::tungstenite::{
-            client::IntoClientRequest,
-            http::{self, HeaderName, HeaderValue},
-        };
-        let mut request = url.into_client_request()?;
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(http::Error::from)?;
-            let value = HeaderValue::from_str(value).map_err(http::Error::from)?;
-            // One value per name: a `Host` given here replaces the URL's.
-            request.headers_mut().insert(name, value);
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        let request = socket::request(url, headers)?;
+        let ws = socket::connect(request, ReadBuffer::Standard).await?;
         Ok(Self { ws })
     }
 
@@ -173,9 +165,7 @@ impl PeerClient {
     /// Closes with a close frame and waits for the server's reply (or the
     /// end of the connection), ignoring frames still in flight.
     pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
-        let wait = async { while let Some(Ok(_)) = self.ws.next().await {} };
-        tokio::time::timeout(FRAME_WAIT, wait).await.expect("the server did not complete the close handshake");
+        assert!(socket::close(&mut self.ws, FRAME_WAIT).await, "the server did not complete the close handshake");
     }
 
     /// Drops the TCP connection without a close frame (a crashed browser).

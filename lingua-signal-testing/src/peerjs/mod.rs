@@ -28,6 +28,8 @@ use std::{net::SocketAddr, time::Duration};
 use lingua_signal_core::{Config, Hub, Origins, peerjs::PeerJsOptions};
 use serde_json::{Value, json};
 
+use crate::wire::peerjs as wire;
+
 pub use client::{FRAME_WAIT, Frame, PeerClient};
 pub use suite_admission::*;
 pub use suite_close::*;
@@ -87,7 +89,7 @@ impl Target {
 
     /// Connects as the stock client does: key, id, token, version.
     pub async fn connect_peer(&self, id: &str, token: &str) -> PeerClient {
-        self.connect(&format!("key={}&id={id}&token={token}&version=1.5.5", self.key)).await
+        self.connect(&format!("{}&version=1.5.5", wire::query(&self.key, id, token))).await
     }
 
     /// Connects `id` with the token `token-{id}` and checks that OPEN comes
@@ -285,13 +287,17 @@ pub fn limit_config() -> Config {
 /// A relayed frame as a client writes it: `{"type", "dst", "payload"}`.
 #[must_use]
 pub fn message(kind: &str, dst: &str, payload: Value) -> Value {
-    json!({"type": kind, "dst": dst, "payload": payload})
+    relay_frame(kind, None, dst, payload)
 }
 
 /// What the server must relay for [`message`] from `src`.
 #[must_use]
 pub fn relayed(kind: &str, src: &str, dst: &str, payload: Value) -> Value {
-    json!({"type": kind, "src": src, "dst": dst, "payload": payload})
+    relay_frame(kind, Some(src), dst, payload)
+}
+
+fn relay_frame(kind: &str, src: Option<&str>, dst: &str, payload: Value) -> Value {
+    wire::Outgoing { kind, src, dst, payload }.to_value().expect("a frame of strings and JSON is JSON")
 }
 
 /// The ERROR frame carrying `msg`.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use lingua_signal_testing::wire::{peerjs, socket};
 use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
@@ -36,7 +36,7 @@ pub async fn run(args: &PeerHoldArgs) -> Result<HoldReport, Error> {
     let mut report = HoldReport::new("peer-hold", &args.url, n);
     let tag = format!("{:08x}", crate::random_u64() as u32);
     let urls: Vec<String> = (0..n)
-        .map(|i| format!("{}?key={}&id=lg-h{tag}-{i}&token={:016x}", args.url, args.key, crate::random_u64()))
+        .map(|i| peerjs::url(&args.url, &args.key, &format!("lg-h{tag}-{i}"), &format!("{:016x}", crate::random_u64())))
         .collect();
     let meter = Meter::start(probe)?;
     let connecting = Instant::now();
@@ -83,12 +83,6 @@ struct Peer {
     unexpected: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Frame {
-    #[serde(rename = "type")]
-    kind: String,
-}
-
 impl Peer {
     /// Waits for OPEN, reports it on `done`, then heartbeats until `stop`.
     async fn hold(
@@ -106,7 +100,8 @@ impl Peer {
                 // The one change there is: to `true`.
                 _ = stop.changed() => return Ok(self),
                 _ = heartbeat.tick() => {
-                    ws::send_text(&mut self.ws, &self.who, r#"{"type":"HEARTBEAT"}"#.to_owned()).await?;
+                    let beat = socket::send_text(&mut self.ws, peerjs::HEARTBEAT).await;
+                    beat.map_err(|e| Error::wire(&self.who, e))?;
                     self.heartbeats += 1;
                 }
                 text = ws::next_text(&mut self.ws, &self.who, idle()) => {
@@ -123,11 +118,9 @@ impl Peer {
         let Some(text) = ws::next_text(&mut self.ws, &self.who, Instant::now() + WAIT).await? else {
             return Err(Error::Timeout { what: format!("{}: OPEN", self.who), wait: WAIT });
         };
-        match serde_json::from_str::<Frame>(&text) {
-            Ok(frame) if frame.kind == "OPEN" => Ok(()),
-            _ => {
-                Err(Error::Connect { url: url.to_owned(), reason: format!("{} was not registered: {text}", self.who) })
-            }
-        }
+        peerjs::expect_open(&text).map_err(|_| Error::Connect {
+            url: url.to_owned(),
+            reason: format!("{} was not registered: {text}", self.who),
+        })
     }
 }

@@ -9,6 +9,8 @@ mod report;
 
 use std::sync::Arc;
 
+use lingua_signal_testing::wire::peerjs;
+use serde_json::value::RawValue;
 use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
@@ -38,13 +40,13 @@ pub async fn run(args: &RelayArgs) -> Result<RelayReport, Error> {
         .iter()
         .map(|&(n, sender)| {
             let token = format!("{:016x}", crate::random_u64());
-            format!("{}?key={}&id={}&token={token}", args.url, args.key, peer_id(n, sender))
+            peerjs::url(&args.url, &args.key, &peer_id(n, sender), &token)
         })
         .collect();
     let streams = ws::connect_all(urls, args.connect_concurrency as usize).await?;
     let (phase_tx, phase_rx) = watch::channel(Phase::Open);
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
-    let filler: Arc<str> = filler(args.payload).into();
+    let filler: Arc<RawValue> = filler(args.payload)?.into();
     let mut peers = JoinSet::new();
     for (&(n, sender), ws) in roles.iter().zip(streams) {
         let peer = Peer::new(n, peer_id(n, sender), peer_id(n, !sender), ws, args.payload);
@@ -70,7 +72,7 @@ pub async fn run(args: &RelayArgs) -> Result<RelayReport, Error> {
 struct Life {
     url: String,
     window: usize,
-    filler: Arc<str>,
+    filler: Arc<RawValue>,
 }
 
 impl Life {
@@ -104,7 +106,8 @@ fn peer_id(pair: u32, sender: bool) -> String {
     format!("lg-{}-{pair}", if sender { 'a' } else { 'b' })
 }
 
-/// `len` bytes of letters, JSON-safe as they are.
-fn filler(len: usize) -> String {
-    (b'a'..=b'z').cycle().take(len).map(char::from).collect()
+/// `len` bytes of letters, as a JSON string.
+fn filler(len: usize) -> Result<Box<RawValue>, Error> {
+    let letters: String = (b'a'..=b'z').cycle().take(len).map(char::from).collect();
+    RawValue::from_string(format!("\"{letters}\"")).map_err(|e| Error::Internal(e.to_string()))
 }

@@ -3,15 +3,20 @@
 //! carrying the same sequence number. Both send HEARTBEAT every 5 s, as the
 //! stock client does.
 
-use std::{borrow::Cow, collections::VecDeque, sync::Arc, time::Duration};
+use std::{collections::VecDeque, time::Duration};
 
-use futures::SinkExt;
-use serde::Deserialize;
+use lingua_signal_testing::wire::{
+    Text,
+    peerjs::{self, HEARTBEAT as HEARTBEAT_FRAME, Incoming, Outgoing},
+    socket,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tokio::{
     sync::{mpsc, watch},
     time::{Instant, Interval},
 };
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::{
     Error,
@@ -52,29 +57,38 @@ pub(crate) struct Tally {
 }
 
 /// A relayed frame as the server delivers it.
-#[derive(Debug, Deserialize)]
-struct Relayed<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow, default)]
-    src: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    payload: Option<Payload<'a>>,
-}
+type Relayed<'a> = Incoming<'a, Payload<'a>>;
 
+/// The payload of the frames this scenario sends, and of `ERROR`.
 #[derive(Debug, Deserialize)]
 struct Payload<'a> {
     seq: Option<u64>,
     #[serde(borrow, default)]
-    data: Option<Cow<'a, str>>,
+    data: Option<Text<'a>>,
     #[serde(borrow, default)]
-    msg: Option<Cow<'a, str>>,
+    msg: Option<Text<'a>>,
+}
+
+/// An OFFER's payload: `data` is the filler, already a JSON string, so it
+/// is copied out as it is rather than escaped again for every OFFER.
+#[derive(Debug, Serialize)]
+struct Offer<'a> {
+    seq: u64,
+    data: &'a RawValue,
+}
+
+/// An ANSWER's payload.
+#[derive(Debug, Serialize)]
+struct Answer {
+    seq: u64,
 }
 
 /// One registered peer.
 #[derive(Debug)]
 pub(crate) struct Peer {
     pub id: String,
+    /// The `src` its OFFERs claim: `forged-by-ID`.
+    forged: String,
     /// The other peer of the pair.
     pub other: String,
     pub ws: Stream,
@@ -87,7 +101,8 @@ pub(crate) struct Peer {
 impl Peer {
     pub(crate) fn new(pair: u32, id: String, other: String, ws: Stream, payload_len: usize) -> Self {
         let heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
-        Self { id, other, ws, payload_len, heartbeat, tally: Tally { pair, ..Tally::default() } }
+        let forged = format!("forged-by-{id}");
+        Self { id, forged, other, ws, payload_len, heartbeat, tally: Tally { pair, ..Tally::default() } }
     }
 
     /// Waits for OPEN and reports it on `done`.
@@ -101,26 +116,26 @@ impl Peer {
         let Some(text) = ws::next_text(&mut self.ws, &self.id, Instant::now() + WAIT).await? else {
             return Err(Error::Timeout { what: format!("{}: OPEN", self.id), wait: WAIT });
         };
-        match serde_json::from_str::<Relayed<'_>>(&text) {
-            Ok(frame) if frame.kind == "OPEN" => Ok(()),
-            _ => Err(Error::Connect { url: url.to_owned(), reason: format!("{} was not registered: {text}", self.id) }),
-        }
+        peerjs::expect_open(&text).map_err(|_| Error::Connect {
+            url: url.to_owned(),
+            reason: format!("{} was not registered: {text}", self.id),
+        })
     }
 
     /// The sender: keeps `window` OFFERs in flight until `until`, then
     /// collects the outstanding answers.
-    pub(crate) async fn send(&mut self, until: Instant, window: usize, filler: &Arc<str>) -> Result<(), Error> {
+    pub(crate) async fn send(&mut self, until: Instant, window: usize, filler: &RawValue) -> Result<(), Error> {
         let mut in_flight: VecDeque<(u64, Instant)> = VecDeque::with_capacity(window);
         loop {
             while in_flight.len() < window && Instant::now() < until {
                 let seq = self.tally.sent;
-                let frame = offer(&self.id, &self.other, seq, filler);
+                let frame = offer(&self.forged, &self.other, seq, filler)?;
                 self.tally.wire_bytes += frame.len() as u64;
-                self.ws.feed(Message::text(frame)).await.map_err(|e| self.lost(&e))?;
+                socket::feed_text(&mut self.ws, frame).await.map_err(|e| Error::wire(&self.id, e))?;
                 in_flight.push_back((seq, Instant::now()));
                 self.tally.sent += 1;
             }
-            self.ws.flush().await.map_err(|e| self.lost(&e))?;
+            socket::flush(&mut self.ws).await.map_err(|e| Error::wire(&self.id, e))?;
             if in_flight.is_empty() {
                 return Ok(());
             }
@@ -136,7 +151,7 @@ impl Peer {
         let frame = self.parse(text)?;
         let seq = frame.payload.as_ref().and_then(|p| p.seq);
         if frame.kind != "ANSWER" || frame.src.as_deref() != Some(&self.other) {
-            self.anomaly(format!("expected an ANSWER from {}, got {}", self.other, shorten(text)));
+            self.anomaly(format!("expected an ANSWER from {}, got {}", self.other, peerjs::shorten(text)));
             return Ok(());
         }
         match in_flight.front() {
@@ -171,7 +186,7 @@ impl Peer {
         let seq = payload.and_then(|p| p.seq);
         let data_len = payload.and_then(|p| p.data.as_ref()).map(|d| d.len());
         if frame.kind != "OFFER" || frame.src.as_deref() != Some(&self.other) {
-            self.anomaly(format!("expected an OFFER from {}, got {}", self.other, shorten(text)));
+            self.anomaly(format!("expected an OFFER from {}, got {}", self.other, peerjs::shorten(text)));
             return Ok(());
         }
         if seq != Some(self.tally.received) {
@@ -179,8 +194,8 @@ impl Peer {
         }
         if let Some(seq) = seq {
             self.tally.received = seq + 1;
-            let answer =
-                format!(r#"{{"type":"ANSWER","src":"forged","dst":"{}","payload":{{"seq":{seq}}}}}"#, self.other);
+            let answer = Outgoing { kind: "ANSWER", src: Some("forged"), dst: &self.other, payload: Answer { seq } };
+            let answer = answer.encode().map_err(unencodable)?;
             self.tally.wire_bytes += answer.len() as u64;
             ws::send_text(&mut self.ws, &self.id, answer).await?;
         }
@@ -205,21 +220,19 @@ impl Peer {
                 text = self.next_or_heartbeat(Instant::now() + Duration::from_secs(3600)) => text?,
             };
             if let Some(text) = text {
-                self.anomaly(format!("unexpected {}", shorten(&text)));
+                self.anomaly(format!("unexpected {}", peerjs::shorten(&text)));
             }
         }
     }
 
     /// The next text frame, sending a HEARTBEAT whenever one is due; `None`
     /// at `deadline`.
-    async fn next_or_heartbeat(&mut self, deadline: Instant) -> Result<Option<String>, Error> {
+    async fn next_or_heartbeat(&mut self, deadline: Instant) -> Result<Option<Utf8Bytes>, Error> {
         loop {
             tokio::select! {
-                text = ws::next_text(&mut self.ws, &self.id, deadline) => {
-                    return Ok(text?.map(|t| t.as_str().to_owned()));
-                }
+                text = ws::next_text(&mut self.ws, &self.id, deadline) => return text,
                 _ = self.heartbeat.tick() => {
-                    ws::send_text(&mut self.ws, &self.id, r#"{"type":"HEARTBEAT"}"#.to_owned()).await?;
+                    socket::send_text(&mut self.ws, HEARTBEAT_FRAME).await.map_err(|e| Error::wire(&self.id, e))?;
                     self.tally.heartbeats += 1;
                 }
             }
@@ -227,8 +240,7 @@ impl Peer {
     }
 
     fn parse<'a>(&self, text: &'a str) -> Result<Relayed<'a>, Error> {
-        let frame: Relayed<'a> = serde_json::from_str(text)
-            .map_err(|e| Error::Protocol { who: self.id.clone(), detail: format!("{e}: {}", shorten(text)) })?;
+        let frame = Relayed::parse(text).map_err(|e| Error::wire(&self.id, e))?;
         if frame.kind == "ERROR" {
             let msg = frame.payload.as_ref().and_then(|p| p.msg.as_deref()).unwrap_or_default().to_owned();
             return Err(Error::Protocol { who: self.id.clone(), detail: format!("ERROR {msg}") });
@@ -243,18 +255,17 @@ impl Peer {
             self.tally.anomaly_examples.push(format!("{}: {what}", self.id));
         }
     }
-
-    fn lost(&self, e: &tokio_tungstenite::tungstenite::Error) -> Error {
-        Error::Disconnected { who: self.id.clone(), reason: e.to_string() }
-    }
 }
 
-/// An OFFER with a forged `src`, which the server must overwrite.
-fn offer(src: &str, dst: &str, seq: u64, filler: &str) -> String {
-    format!(r#"{{"type":"OFFER","src":"forged-by-{src}","dst":"{dst}","payload":{{"seq":{seq},"data":"{filler}"}}}}"#)
+/// An OFFER with a forged `src` (`forged-by-ID`), which the server must
+/// overwrite.
+fn offer(forged: &str, dst: &str, seq: u64, filler: &RawValue) -> Result<String, Error> {
+    Outgoing { kind: "OFFER", src: Some(forged), dst, payload: Offer { seq, data: filler } }
+        .encode()
+        .map_err(unencodable)
 }
 
-fn shorten(text: &str) -> String {
-    let cut = text.char_indices().nth(120).map_or(text.len(), |(i, _)| i);
-    if cut < text.len() { format!("{}…", &text[..cut]) } else { text.to_owned() }
+/// Strings, numbers and a JSON string always serialize: this is a bug.
+fn unencodable(error: serde_json::Error) -> Error {
+    Error::Internal(format!("a frame did not serialize: {error}"))
 }

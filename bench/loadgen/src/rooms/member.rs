@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::json;
+use lingua_signal_testing::wire::rooms::{Frame, Request};
 use tokio::{
     sync::{mpsc, watch},
     time::Instant,
 };
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::ledger::{Kind, Ledger};
 use crate::{
@@ -52,19 +52,6 @@ pub(crate) struct Tally {
     pub early_events: u64,
     /// The first few, described.
     pub overtaken_examples: Vec<String>,
-}
-
-/// A frame from the server; unknown fields are ignored.
-#[derive(Debug, Deserialize)]
-struct Incoming {
-    #[serde(rename = "type")]
-    kind: String,
-    room: Option<String>,
-    user: Option<String>,
-    users: Option<Vec<String>>,
-    id: Option<u64>,
-    code: Option<String>,
-    message: Option<String>,
 }
 
 /// Where a member stands in its room.
@@ -118,8 +105,8 @@ impl Member {
         self.listen_until(&mut phase, |p| *p == Phase::Drain).await?;
         // The pong comes after every event that happened before the ping was
         // handled, and every change was done before the drain began.
-        let reply = self.request(json!({"type": "ping"})).await?;
-        self.expect_reply(&reply, "pong")?;
+        let reply = self.request(Request::Ping).await?;
+        self.expect_reply(&self.parse(&reply)?, "pong")?;
         Ok(self)
     }
 
@@ -137,8 +124,10 @@ impl Member {
     async fn join(&mut self) -> Result<(), Error> {
         let sent = Instant::now();
         self.presence = Presence::Joining(Vec::new());
-        let reply = self.request(json!({"type": "join", "room": self.room_id, "user": user_id(self.index)})).await?;
+        let (room, user) = (self.room_id.clone(), user_id(self.index));
+        let reply = self.request(Request::Join { room: &room, user: &user }).await?;
         self.tally.join_latency.record(sent.elapsed());
+        let reply = self.parse(&reply)?;
         self.expect_reply(&reply, "joined")?;
         let mut present = Vec::new();
         for user in reply.users.iter().flatten() {
@@ -160,8 +149,9 @@ impl Member {
     }
 
     async fn leave(&mut self) -> Result<(), Error> {
-        let reply = self.request(json!({"type": "leave", "room": self.room_id})).await?;
-        self.expect_reply(&reply, "left")?;
+        let room = self.room_id.clone();
+        let reply = self.request(Request::Leave { room: &room }).await?;
+        self.expect_reply(&self.parse(&reply)?, "left")?;
         // Every event before the leave arrived ahead of `left`, so the view
         // is the room as the server saw it at the leave.
         let present = match std::mem::replace(&mut self.presence, Presence::Out) {
@@ -175,20 +165,27 @@ impl Member {
 
     /// Sends `request` with a fresh id and returns the reply carrying it,
     /// taking in the events that arrive first.
-    async fn request(&mut self, mut request: serde_json::Value) -> Result<Incoming, Error> {
+    async fn request(&mut self, request: Request<'_>) -> Result<Utf8Bytes, Error> {
         self.next_id += 1;
-        request["id"] = json!(self.next_id);
-        ws::send_text(&mut self.ws, &self.who, request.to_string()).await?;
+        let text = request.encode(Some(self.next_id));
+        ws::send_text(&mut self.ws, &self.who, text).await?;
         let deadline = Instant::now() + WAIT;
         loop {
-            let Some(frame) = self.next_frame(deadline).await? else {
-                return Err(Error::Timeout { what: format!("{}: reply to {request}", self.who), wait: WAIT });
+            let Some(text) = ws::next_text(&mut self.ws, &self.who, deadline).await? else {
+                let what = format!("{}: reply to {}", self.who, request.encode(Some(self.next_id)));
+                return Err(Error::Timeout { what, wait: WAIT });
             };
+            let frame = self.parse(&text)?;
             match frame.id {
-                Some(id) if id == self.next_id => return Ok(frame),
+                Some(id) if id == self.next_id => {}
                 Some(id) => return Err(self.protocol(format!("reply with id {id}, expected {}", self.next_id))),
-                None => self.on_event(&frame)?,
+                None => {
+                    self.on_event(&frame)?;
+                    continue;
+                }
             }
+            drop(frame);
+            return Ok(text);
         }
     }
 
@@ -200,37 +197,36 @@ impl Member {
     ) -> Result<Phase, Error> {
         let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
         loop {
-            let frame = tokio::select! {
+            let text = tokio::select! {
                 changed = phase.wait_for(&ready) => {
                     return changed.map(|p| *p).map_err(|_| self.protocol("the run was abandoned".to_owned()));
                 }
-                frame = self.next_frame(far) => frame?,
+                text = ws::next_text(&mut self.ws, &self.who, far) => text?,
             };
-            if let Some(frame) = frame {
-                self.on_event(&frame)?;
+            if let Some(text) = text {
+                self.on_event(&self.parse(&text)?)?;
             }
         }
     }
 
     async fn listen_for(&mut self, pause: Duration) -> Result<(), Error> {
         let deadline = Instant::now() + pause;
-        while let Some(frame) = self.next_frame(deadline).await? {
-            self.on_event(&frame)?;
+        while let Some(text) = ws::next_text(&mut self.ws, &self.who, deadline).await? {
+            self.on_event(&self.parse(&text)?)?;
         }
         Ok(())
     }
 
-    async fn next_frame(&mut self, deadline: Instant) -> Result<Option<Incoming>, Error> {
-        let Some(text) = ws::next_text(&mut self.ws, &self.who, deadline).await? else { return Ok(None) };
-        serde_json::from_str(&text).map(Some).map_err(|e| self.protocol(format!("{e}: {text}")))
+    fn parse<'a>(&self, text: &'a str) -> Result<Frame<'a>, Error> {
+        Frame::parse(text).map_err(|e| Error::wire(&self.who, e))
     }
 
     /// Counts an event and checks it against the view.
-    fn on_event(&mut self, frame: &Incoming) -> Result<(), Error> {
+    fn on_event(&mut self, frame: &Frame<'_>) -> Result<(), Error> {
         let kind = match frame.kind.as_str() {
             "user-connected" => Kind::Connected,
             "user-disconnected" => Kind::Disconnected,
-            _ => return Err(self.protocol(describe(frame))),
+            _ => return Err(self.protocol(frame.describe())),
         };
         self.tally.events += 1;
         if frame.room.as_deref() != Some(&self.room_id) {
@@ -275,12 +271,12 @@ impl Member {
         }
     }
 
-    fn expect_reply(&self, reply: &Incoming, kind: &str) -> Result<(), Error> {
+    fn expect_reply(&self, reply: &Frame<'_>, kind: &str) -> Result<(), Error> {
         let room_ok = kind == "pong" || reply.room.as_deref() == Some(&self.room_id);
         if reply.kind == kind && room_ok {
             return Ok(());
         }
-        let mut detail = format!("expected {kind}, got {}", describe(reply));
+        let mut detail = format!("expected {kind}, got {}", reply.describe());
         if reply.code.as_deref() == Some("room-full") {
             detail.push_str(" (start the server with a --max-room-size of at least --members)");
         }
@@ -309,11 +305,4 @@ impl Member {
 /// The user id of member `index`.
 pub(crate) fn user_id(index: u32) -> String {
     format!("m{index}")
-}
-
-fn describe(frame: &Incoming) -> String {
-    match (&frame.code, &frame.message) {
-        (Some(code), Some(message)) => format!("{} {code}: {message}", frame.kind),
-        _ => format!("{} frame", frame.kind),
-    }
 }

@@ -15,6 +15,8 @@ use tokio::{
     time::Instant,
 };
 
+use lingua_signal_testing::wire::rooms::versioned;
+
 use self::member::{Member, Phase, Tally};
 pub use self::report::RoomsReport;
 use crate::{
@@ -32,7 +34,7 @@ use crate::{
 /// event counts are not an error: see [`RoomsReport::passed`].
 pub async fn run(args: &RoomsArgs) -> Result<RoomsReport, Error> {
     let probe = Probe::maybe(args.server_pid)?;
-    let url = with_version(&args.url);
+    let url = versioned(&args.url);
     let tag = format!("lg-{:08x}", crate::random_u64() as u32);
     let total = (args.rooms * args.members) as usize;
     let churners = (f64::from(args.members) * args.churn).round() as u32;
@@ -115,9 +117,4 @@ pub(crate) fn hint(error: Error) -> Error {
 fn take_some(kept: &mut Vec<String>, more: Vec<String>) {
     let room = 10usize.saturating_sub(kept.len());
     kept.extend(more.into_iter().take(room));
-}
-
-/// `url` with `?v=1` unless it already has a query.
-fn with_version(url: &str) -> String {
-    if url.contains('?') { url.to_owned() } else { format!("{url}?v=1") }
 }
