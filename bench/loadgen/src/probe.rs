@@ -253,3 +253,8 @@ mod tests {
         assert_eq!(Rss::new(3000, 1000, 100).per_connection_kib, 0.0);
     }
 }
+
+/// The server CPU lines of a report.
+pub(crate) fn write_cpu(f: &mut std::fmt::Formatter<'_>, cpu: &[Cpu]) -> std::fmt::Result {
+    cpu.iter().try_for_each(|c| writeln!(f, "  {:<14}{c}", "server cpu"))
+}

@@ -42,7 +42,7 @@ impl Client {
     /// [`Error::Connect`] when the handshake fails (with a hint when the
     /// server answered with a page: lingua-connect's rooms speak Socket.IO).
     pub async fn connect(endpoint: &str, who: String) -> Result<Self, Error> {
-        let ws = ws::connect_lean(endpoint).await.map_err(crate::rooms::hint)?;
+        let ws = ws::connect_lean(endpoint).await.map_err(hint)?;
         Ok(Self { ws, who, room: String::new() })
     }
 
@@ -135,5 +135,19 @@ mod tests {
         assert!(
             matches!(packet(r#"{"type":"error","code":"bad-frame","message":"m"}"#), Some(Packet::Event { name, .. }) if name == "error")
         );
+    }
+}
+
+/// A page instead of an upgrade most likely means `lingua-connect`, whose
+/// `/rooms` is a room page: its rooms speak Socket.IO.
+pub(crate) fn hint(error: Error) -> Error {
+    match error {
+        Error::Connect { url, reason } if reason.starts_with("HTTP 200") => Error::Connect {
+            url,
+            reason: format!(
+                "{reason}; the rooms scenario needs lingua-connect-warp (lingua-connect serves rooms over Socket.IO)"
+            ),
+        },
+        other => other,
     }
 }

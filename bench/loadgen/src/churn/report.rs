@@ -8,8 +8,9 @@ use super::{Tally, trend::RssTrend};
 use crate::{
     ChurnArgs, Transport,
     delivery::Delivery,
-    fanout::{write_cpu, write_delivery},
+    fanout::write_delivery,
     probe::Cpu,
+    probe::write_cpu,
     stats::{Latency, rate},
 };
 

@@ -11,7 +11,7 @@
 
 mod report;
 
-pub(crate) use self::report::{write_cpu, write_delivery};
+pub(crate) use self::report::write_delivery;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use super::Times;
 use crate::{
     FanoutArgs,
     delivery::Delivery,
-    probe::Cpu,
+    probe::{Cpu, write_cpu},
     stats::{Latency, Samples, rate},
 };
 
@@ -113,9 +113,4 @@ pub(crate) fn write_delivery(f: &mut fmt::Formatter<'_>, d: &Delivery, ok: &str)
     let what = format!("MISMATCH: {} lost, {} duplicated, {} misaddressed", d.lost, d.duplicated, d.misaddressed);
     writeln!(f, "  {:<14}{what}", "check")?;
     d.examples.iter().try_for_each(|e| writeln!(f, "    {e}"))
-}
-
-/// The server CPU lines of a report.
-pub(crate) fn write_cpu(f: &mut fmt::Formatter<'_>, cpu: &[Cpu]) -> fmt::Result {
-    cpu.iter().try_for_each(|c| writeln!(f, "  {:<14}{c}", "server cpu"))
 }

@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::{
     delivery::Delivery,
-    fanout::{write_cpu, write_delivery},
+    fanout::write_delivery,
+    probe::write_cpu,
     probe::{Cpu, Rss},
 };
 

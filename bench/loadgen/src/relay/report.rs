@@ -111,7 +111,7 @@ impl fmt::Display for RelayReport {
         writeln!(f, "  {:<14}{bytes}", "bytes")?;
         writeln!(f, "  {:<14}{}", "round trip", self.round_trip)?;
         writeln!(f, "  {:<14}{}", "heartbeats", self.heartbeats)?;
-        crate::fanout::write_cpu(f, &self.server_cpu)?;
+        crate::probe::write_cpu(f, &self.server_cpu)?;
         if self.passed() {
             writeln!(f, "  {:<14}OK: every OFFER arrived once, in order, from its sender, and was answered", "check")
         } else {

@@ -39,7 +39,9 @@ pub async fn run(args: &RoomsArgs) -> Result<RoomsReport, Error> {
     let total = (args.rooms * args.members) as usize;
     let churners = (f64::from(args.members) * args.churn).round() as u32;
     let connecting = Instant::now();
-    let streams = ws::connect_all(vec![url.clone(); total], args.connect_concurrency as usize).await.map_err(hint)?;
+    let streams = ws::connect_all(vec![url.clone(); total], args.connect_concurrency as usize)
+        .await
+        .map_err(crate::wsrooms::hint)?;
     let connect_time = connecting.elapsed();
     tracing::info!(connections = total, ?connect_time, "connected");
 
@@ -97,20 +99,6 @@ fn merge(members: &mut [Member]) -> Tally {
         take_some(&mut all.overtaken_examples, tally.overtaken_examples);
     }
     all
-}
-
-/// A page instead of an upgrade most likely means `lingua-connect`, whose
-/// `/rooms` is a room page: its rooms speak Socket.IO.
-pub(crate) fn hint(error: Error) -> Error {
-    match error {
-        Error::Connect { url, reason } if reason.starts_with("HTTP 200") => Error::Connect {
-            url,
-            reason: format!(
-                "{reason}; the rooms scenario needs lingua-connect-warp (lingua-connect serves rooms over Socket.IO)"
-            ),
-        },
-        other => other,
-    }
 }
 
 /// Keeps the first ten examples.

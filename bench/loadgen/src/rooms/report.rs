@@ -133,7 +133,7 @@ impl fmt::Display for RoomsReport {
         );
         writeln!(f, "  {:<14}{churn}", "churn")?;
         writeln!(f, "  {:<14}{}", "join latency", self.join_latency)?;
-        crate::fanout::write_cpu(f, &self.server_cpu)?;
+        crate::probe::write_cpu(f, &self.server_cpu)?;
         writeln!(
             f,
             "  {:<14}{:.0}/s ({} delivered, {} expected)",
