@@ -222,6 +222,11 @@ impl std::fmt::Display for Rss {
     }
 }
 
+/// The server CPU lines of a report.
+pub(crate) fn write_cpu(f: &mut std::fmt::Formatter<'_>, cpu: &[Cpu]) -> std::fmt::Result {
+    cpu.iter().try_for_each(|c| writeln!(f, "  {:<14}{c}", "server cpu"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,9 +257,4 @@ mod tests {
         assert_eq!(Rss::new(1000, 3000, 100).per_connection_kib, 20.0);
         assert_eq!(Rss::new(3000, 1000, 100).per_connection_kib, 0.0);
     }
-}
-
-/// The server CPU lines of a report.
-pub(crate) fn write_cpu(f: &mut std::fmt::Formatter<'_>, cpu: &[Cpu]) -> std::fmt::Result {
-    cpu.iter().try_for_each(|c| writeln!(f, "  {:<14}{c}", "server cpu"))
 }

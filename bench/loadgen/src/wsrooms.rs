@@ -105,6 +105,20 @@ fn translate(frame: Frame<'_>, joined: &str) -> Option<Packet> {
     }
 }
 
+/// A page instead of an upgrade most likely means `lingua-connect`, whose
+/// `/rooms` is a room page: its rooms speak Socket.IO.
+pub(crate) fn hint(error: Error) -> Error {
+    match error {
+        Error::Connect { url, reason } if reason.starts_with("HTTP 200") => Error::Connect {
+            url,
+            reason: format!(
+                "{reason}; the rooms scenario needs lingua-connect-warp (lingua-connect serves rooms over Socket.IO)"
+            ),
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,19 +149,5 @@ mod tests {
         assert!(
             matches!(packet(r#"{"type":"error","code":"bad-frame","message":"m"}"#), Some(Packet::Event { name, .. }) if name == "error")
         );
-    }
-}
-
-/// A page instead of an upgrade most likely means `lingua-connect`, whose
-/// `/rooms` is a room page: its rooms speak Socket.IO.
-pub(crate) fn hint(error: Error) -> Error {
-    match error {
-        Error::Connect { url, reason } if reason.starts_with("HTTP 200") => Error::Connect {
-            url,
-            reason: format!(
-                "{reason}; the rooms scenario needs lingua-connect-warp (lingua-connect serves rooms over Socket.IO)"
-            ),
-        },
-        other => other,
     }
 }
