@@ -12,19 +12,16 @@
 
 mod support;
 
-use std::{
-    net::SocketAddr,
-    process::Stdio,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use lingua_signal_serve::{Deadlines, Server};
-use lingua_signal_testing::deadline::{HEALTHZ, exchange};
+use lingua_signal_testing::{
+    deadline::{HEALTHZ, exchange},
+    process::Watched,
+};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
-    process::{Child, Command},
     task::JoinSet,
     time::Instant,
 };
@@ -50,65 +47,34 @@ async fn serve_until_killed(header: Duration) {
     std::future::pending::<()>().await;
 }
 
-/// The child as the parent sees it: its address and its log (stderr).
-struct Remote {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<String>>,
+/// The child as the parent sees it.
+struct Remote(Watched);
+
+impl std::ops::Deref for Remote {
+    type Target = Watched;
+    fn deref(&self) -> &Watched {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Remote {
+    fn deref_mut(&mut self) -> &mut Watched {
+        &mut self.0
+    }
 }
 
 impl Remote {
     /// Runs the test `test` of this binary as the server, with `header` as
     /// its header deadline, under `ulimit -n nofile`, with `envs` added.
     async fn start(test: &str, nofile: u32, header: Duration, envs: &[(&str, &str)]) -> Self {
-        let script = format!("ulimit -n {nofile} && exec \"$0\" \"$@\"");
+        let header = header.as_millis().to_string();
+        let mut envs = envs.to_vec();
+        envs.push((CHILD, &header));
         let exe = std::env::current_exe().unwrap();
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .arg(exe)
-            .args([test, "--exact", "--nocapture", "--test-threads", "1"])
-            .env(CHILD, header.as_millis().to_string())
-            .envs(envs.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let addr = listening(child.stdout.take().unwrap()).await;
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-        let sink = Arc::clone(&log);
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = stderr.next_line().await {
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        Self { child, addr, log }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id().unwrap()
-    }
-
-    fn log_count(&self, text: &str) -> usize {
-        self.log.lock().unwrap().matches(text).count()
-    }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    /// Open file descriptors, from `/proc/PID/fd`.
-    fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).unwrap().count()
-    }
-
-    /// Resident memory in KiB, `VmRSS` of `/proc/PID/status`.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        let args = [test, "--exact", "--nocapture", "--test-threads", "1"];
+        // After the harness's `test NAME ... `, on the same line.
+        let listening = |line: &str| line.split_once(LISTENING).map(|(_, addr)| addr.parse().unwrap());
+        Self(Watched::start(exe, &args, nofile, &envs, listening).await)
     }
 
     /// The server's counter `name`, from the tiny service's `/stats`.
@@ -121,51 +87,6 @@ impl Remote {
         let value = text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' '));
         value.unwrap_or_else(|| panic!("no {name} in {text:?}")).parse().unwrap()
     }
-
-    /// `GET /healthz` until it answers `200`, for up to `within`.
-    async fn healthy_within(&self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(mut stream) = TcpStream::connect(self.addr).await {
-                let _ = stream.write_all(HEALTHZ.as_bytes()).await;
-                let mut buf = vec![0; 1024];
-                if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await
-                    && buf[..n].starts_with(b"HTTP/1.1 200 OK")
-                {
-                    return true;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        false
-    }
-
-    /// Waits until `until` holds, for up to `within`.
-    async fn wait(&mut self, within: Duration, until: impl Fn(&Self) -> bool) -> bool {
-        let deadline = Instant::now() + within;
-        while !until(self) && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        until(self)
-    }
-}
-
-/// Reads the child's stdout up to its address (the test harness prints
-/// first), then keeps draining it.
-async fn listening(stdout: tokio::process::ChildStdout) -> SocketAddr {
-    let mut lines = BufReader::new(stdout).lines();
-    let find = async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            // After the harness's `test NAME ... `, on the same line.
-            if let Some((_, addr)) = line.split_once(LISTENING) {
-                return addr.parse().unwrap();
-            }
-        }
-        panic!("the child exited before listening (is its test name right?)");
-    };
-    let addr = tokio::time::timeout(Duration::from_secs(30), find).await.expect("the child listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    addr
 }
 
 const ACCEPT_FAILED: &str = "cannot accept connections";
@@ -189,7 +110,7 @@ async fn out_of_file_descriptors_the_server_backs_off_logs_once_and_recovers() {
     // Several back-off rounds (5 ms doubling to 1 s) pass; one log line.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(server.alive(), "the server died");
-    assert_eq!(server.log_count(ACCEPT_FAILED), 1, "logged once per episode:\n{}", server.log.lock().unwrap());
+    assert_eq!(server.log_count(ACCEPT_FAILED), 1, "logged once per episode:\n{}", server.log());
     println!("out of descriptors: {} open fds at the limit of 40", server.fds());
     drop(held);
     assert!(server.healthy_within(Duration::from_secs(10)).await, "serves again once descriptors are free");
@@ -199,7 +120,7 @@ async fn out_of_file_descriptors_the_server_backs_off_logs_once_and_recovers() {
         assert!(server.healthy_within(Duration::from_secs(2)).await);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let log = server.log.lock().unwrap().clone();
+    let log = server.log();
     assert_eq!(server.log_count(ACCEPTING_AGAIN), 1, "{log}");
     assert_eq!(server.log_count(ACCEPT_FAILED), 1, "{log}");
     assert!(server.stat("accept_errors").await >= 1, "the failed accepts are counted");

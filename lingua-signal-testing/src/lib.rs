@@ -13,6 +13,7 @@ pub mod gate;
 pub mod http;
 pub mod participant;
 pub mod peerjs;
+pub mod process;
 pub mod redis;
 pub mod rooms;
 pub mod sio;

@@ -5,117 +5,28 @@
 //! `lingua-signal-serve/tests/exhaustion.rs` against a tiny service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{
-    net::SocketAddr,
-    process::Stdio,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
-use lingua_signal_testing::deadline::HEALTHZ;
-use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
-    net::TcpStream,
-    process::{Child, Command},
-    task::JoinSet,
-    time::Instant,
-};
+use lingua_signal_testing::process::Watched;
+use tokio::task::JoinSet;
 
-/// The app as a child process, its address and its log (stderr).
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    /// Starts the binary with `args` under `ulimit -n nofile`, with
-    /// `envs` added.
-    async fn start(nofile: u32, args: &[&str], envs: &[(&str, &str)]) -> Self {
-        let script = format!("ulimit -n {nofile} && exec \"$0\" \"$@\"");
-        let mut child = Command::new("sh")
-            .args(["-c", &script, env!("CARGO_BIN_EXE_lingua-connect"), "--addr", "127.0.0.1:0"])
-            .args(args)
-            .env("RUST_LOG", "info")
-            .envs(envs.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut line)).await.unwrap().unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap();
-        let addr = url.trim_start_matches("http://").parse().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-        let sink = Arc::clone(&log);
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = stderr.next_line().await {
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        Self { child, addr, log }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id().unwrap()
-    }
-
-    fn log_count(&self, text: &str) -> usize {
-        self.log.lock().unwrap().matches(text).count()
-    }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    /// Open file descriptors, from `/proc/PID/fd`.
-    fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).unwrap().count()
-    }
-
-    /// Resident memory in KiB, `VmRSS` of `/proc/PID/status`.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    /// `GET /healthz` until it answers `200`, for up to `within`.
-    async fn healthy_within(&self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(mut stream) = TcpStream::connect(self.addr).await {
-                let _ = stream.write_all(HEALTHZ.as_bytes()).await;
-                let mut buf = vec![0; 1024];
-                if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await
-                    && buf[..n].starts_with(b"HTTP/1.1 200 OK")
-                {
-                    return true;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        false
-    }
-
-    /// Waits until `until` holds, for up to `within`.
-    async fn wait(&mut self, within: Duration, until: impl Fn(&Self) -> bool) -> bool {
-        let deadline = Instant::now() + within;
-        while !until(self) && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        until(self)
-    }
+/// Starts the binary with `args` under `ulimit -n nofile`, with `envs`
+/// added.
+async fn start(nofile: u32, args: &[&str], envs: &[(&str, &str)]) -> Watched {
+    let mut all = vec!["--addr", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut envs = envs.to_vec();
+    envs.push(("RUST_LOG", "info"));
+    // `lingua-connect listening on http://ADDR`
+    let listening = |line: &str| line.split_once("listening on http://").map(|(_, addr)| addr.trim().parse().unwrap());
+    Watched::start(env!("CARGO_BIN_EXE_lingua-connect"), &all, nofile, &envs, listening).await
 }
 
 #[tokio::test]
 async fn relay_floods_are_closed_and_give_back_their_memory_and_descriptors() {
     const FLOODERS: usize = 100;
     let rate = ["--relay-rate", "20/20"];
-    let mut server = Server::start(4096, &rate, &[("MALLOC_ARENA_MAX", "1")]).await;
+    let mut server = start(4096, &rate, &[("MALLOC_ARENA_MAX", "1")]).await;
     let target = lingua_signal_testing::peerjs::Target::new(server.addr, "/peerjs", "peerjs");
     // Warm up: one peer that behaves.
     drop(target.open("warm").await);
