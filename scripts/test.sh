@@ -36,6 +36,28 @@ report() {
 }
 trap report EXIT
 
+# Runs independent steps at once, each "NAME::COMMAND" into its own log,
+# then prints the logs in order; fails when any step failed. For steps that
+# share no files and leave a core idle alone (rustdoc and node, or two
+# compilations that are single-threaded for long stretches).
+together() {
+  local dir i failed=0 status
+  local -a pids=() names=()
+  dir=$(mktemp -d)
+  for job in "$@"; do
+    names+=("${job%%::*}")
+    ( eval "${job#*::}" ) >"$dir/${#pids[@]}.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then status=ok; else status=FAILED; failed=1; fi
+    printf -- '--- %s: %s\n' "${names[$i]}" "$status"
+    cat "$dir/$i.log"
+  done
+  rm -rf "$dir"
+  return "$failed"
+}
+
 if [ -f client-js/package-lock.json ]; then
   step "npm ci (client-js)"
   (cd client-js && npm ci --no-audit --no-fund)
@@ -85,17 +107,16 @@ if [ "$quick" = true ]; then
   exit 0
 fi
 
-step "cargo doc (library crates, warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps \
-  -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve -p lingua-signal-redis
-
+step "cargo doc (library crates, warnings are errors) and the client-js checks, at once"
+doc='RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p lingua-signal-core -p lingua-signal-axum \
+  -p lingua-signal-warp -p lingua-signal-serve -p lingua-signal-redis'
 if [ -f client-js/package.json ]; then
-  step "client-js: bundles reproduce byte for byte"
-  (cd client-js && npm run --silent check-dist)
-  step "client-js: unit tests"
-  (cd client-js && npm test)
-  step "client-js: the package's TypeScript declarations (tsc on a consumer)"
-  (cd client-js && npm run --silent typecheck)
+  # Bundles reproduce byte for byte; unit tests; the package's TypeScript
+  # declarations (tsc on a consumer).
+  together "cargo doc::$doc" \
+    "client-js: bundles, unit tests, typecheck::cd client-js && npm run --silent check-dist && npm test && npm run --silent typecheck"
+else
+  together "cargo doc::$doc"
 fi
 
 if [ -f client-js/e2e/room.e2e.mjs ]; then
@@ -120,19 +141,20 @@ if [ -f client-js/e2e/room.e2e.mjs ]; then
   done
 fi
 
-step "a downstream crate resolves, compiles and runs with older tokio, serde and axum"
-./scripts/check-downstream.sh
-
-step "cargo publish --dry-run (the library crates)"
+step "a downstream crate and cargo publish --dry-run, at once"
+# The downstream crate resolves, compiles and runs with older tokio, serde
+# and axum, in its own target directory (target/downstream).
+#
 # Packaged together, the adapters verify against the packaged core (cargo
 # puts unpublished workspace crates in a temporary local registry). Cargo
 # treats a registry crate as immutable: a re-run from the same path would
 # reuse the previous run's unpacked and compiled core. Drop those first (last
 # step, so the rebuild this causes costs nothing else).
-rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
+publish='rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/lingua-signal-*
 cargo clean --quiet -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp -p lingua-signal-serve \
   -p lingua-signal-redis
 cargo publish --locked --dry-run -p lingua-signal-core -p lingua-signal-axum -p lingua-signal-warp \
-  -p lingua-signal-serve -p lingua-signal-redis
+  -p lingua-signal-serve -p lingua-signal-redis'
+together "downstream crate::./scripts/check-downstream.sh" "cargo publish --dry-run::$publish"
 
 step "all tests passed"
