@@ -8,7 +8,7 @@ let h; // room.e2e.mjs's helpers, see messageScenarios
 
 /**
  * @param {object} helpers `artifacts`, `openPage`, `joinPage`, `closePage`, `waitJoined`,
- *   `peerId`, `expectPlaying`, `expectNames`, `waitFor`, `ok`, `check`, `need` of room.e2e.mjs
+ *   `peerId`, `expectPlaying`, `expectNames`, `waitFor`, `ok`, `check`, `needRoom` of room.e2e.mjs
  */
 export function messageScenarios(helpers) {
   h = helpers;
@@ -71,7 +71,7 @@ async function chat(state) {
 // P turns its microphone and camera off: Q shows both on P's tile, and so
 // does R, who joins afterwards and learns it from P's announcement.
 async function indicators(state) {
-  h.need(state, 'P', 'Q');
+  await h.needRoom(state, 'P', 'Q');
   const { P, Q } = state;
   const id = await h.peerId(P);
   const tileOfP = (page) => page.locator(`#video-grid .tile[data-peer="${id}"]`);
@@ -84,7 +84,7 @@ async function indicators(state) {
   h.check((await tileOfP(Q).getByTestId('indicator-mic').textContent()) === 'muted', 'Q: the mic indicator does not say "muted"');
   await Q.screenshot({ path: join(h.artifacts, 'chat.png') });
 
-  state.R = await h.joinPage(state.chat, 'R');
+  state.R = await h.joinPage({ browser: state.browser, room: P.url() }, 'R');
   await expectIndicators(tileOfP(state.R), 'R (joined later)', { mic: true, camera: true });
   const tileOfQ = state.R.locator(`#video-grid .tile[data-peer="${await h.peerId(Q)}"]`);
   await expectIndicators(tileOfQ, "R, on Q's tile (all on)", { mic: false, camera: false });
@@ -113,8 +113,10 @@ async function indicators(state) {
 // partly refused, and the refusal shown. R's panel is closed: its badge
 // counts what arrived, exactly the lines Q's server acknowledged.
 async function flood(state) {
-  h.need(state, 'Q', 'R');
+  await h.needRoom(state, 'Q', 'R');
   const { Q, R } = state;
+  // Q's panel is open (the chat scenario opened it), R's closed.
+  if (await Q.getByTestId('chat-panel').isHidden()) await Q.getByTestId('toggle-chat').click();
   await Q.evaluate(() => {
     const input = document.getElementById('chat-input');
     const form = document.getElementById('chat-form');

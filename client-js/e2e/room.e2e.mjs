@@ -20,7 +20,8 @@
 //                      `turnserver` on the PATH; ./scripts/test.sh installs it)
 //   --verbose          print the pages' console output as it happens
 //   --only <text>      while working on the test: run only the scenarios whose
-//                      name contains <text> (some need the ones before them)
+//                      name contains <text> (the first chain's set up what
+//                      they need; some later ones need the ones before them)
 //
 // Exit status 0 when every scenario passed. A screenshot of a room with three
 // participants goes to e2e/artifacts/room.png, one of the chat panel and the
@@ -94,7 +95,7 @@ async function main() {
     await scenario('a page crashes: the others drop it within 5 s via user-disconnected (calling and answering side)', () => crashes(state));
     await scenario('a room id with markup gets the 404 page and runs no script', () => markup(state));
     await scenario('a PeerJS message over the limit in fragments (npm ws): the client reads close code 1009, not a reset', () => oversizedFragmentedMessage(state));
-    const messages = messageScenarios({ artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, need });
+    const messages = messageScenarios({ artifacts, openPage, joinPage, closePage, waitJoined, peerId, expectPlaying, expectNames, waitFor, ok, check, needRoom });
     await scenario('chat: a line reaches the other page with its name and time, counted as unread while closed; markup stays text', () => messages.chat(state));
     await scenario('mute and camera off show on the tile for the others, newcomers included, and go when turned back on or the tile goes', () => messages.indicators(state));
     await scenario('a flood of chat lines: the refused ones say so in the panel, the acknowledged ones arrive once, in order', () => messages.flood(state));
@@ -187,7 +188,7 @@ async function threeJoin(state) {
 // B joined second: A called B (A is the calling side), and B called C (C is
 // the answering side). Both must drop B's tile.
 async function oneLeaves(state) {
-  need(state, 'A', 'B', 'C');
+  await needRoom(state, 'A', 'B', 'C');
   await state.B.getByTestId('leave').click();
   await waitFor('B shows the "left" state', async () => ok((await state.B.locator('body').getAttribute('data-state')) === 'left'));
   await Promise.all([
@@ -200,7 +201,7 @@ async function oneLeaves(state) {
 }
 
 async function reloads(state) {
-  need(state, 'A', 'C');
+  await needRoom(state, 'A', 'C');
   const oldId = await peerId(state.A);
   await state.A.reload();
   await waitJoined(state.A);
@@ -213,7 +214,7 @@ async function reloads(state) {
 }
 
 async function drops(state) {
-  need(state, 'A', 'C');
+  await needRoom(state, 'A', 'C');
   await state.C.evaluate(() => window.linguaRoom.dropSocket());
   // The server drops C's membership and tells A; C re-joins, A calls it again.
   for (const label of ['A', 'C']) await expectPlaying(state[label], 2, label, 20000);
@@ -226,7 +227,7 @@ async function drops(state) {
 }
 
 async function viewer(state) {
-  need(state, 'A', 'C');
+  await needRoom(state, 'A', 'C');
   const page = await openPage(state.browser, 'V', { refuseMedia: true });
   await page.goto(state.room);
   await waitJoined(page);
@@ -271,7 +272,7 @@ async function viewer(state) {
 // take far longer than 5 s to fail. Join order is C, A (reloaded), V: C called
 // A, and A called V, so C is the calling side and V the answering side.
 async function crashes(state) {
-  need(state, 'A', 'C', 'V');
+  await needRoom(state, 'A', 'C', 'V');
   const session = await state.A.context().newCDPSession(state.A);
   session.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
   await Promise.all([
@@ -508,6 +509,30 @@ const ok = (value) => ({ ok: !!value });
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
+}
+
+// What a scenario of a chain (A, B, C and the viewer V here; P, Q, R in
+// messages.mjs) needs from the ones before it: `labels` in one room, playing
+// each other (V joins as a viewer). When an earlier scenario failed and left
+// them missing, they are set up afresh in a new room, so one failure reports
+// one failure (and `--only` runs any of them).
+async function needRoom(state, ...labels) {
+  if (labels.every((label) => state[label] && !state[label].isClosed())) return;
+  console.log(`(a new room for ${labels.join(', ')}: an earlier scenario left them missing)`);
+  for (const label of labels.includes('A') ? ['A', 'B', 'C', 'V'] : labels) {
+    if (state[label]) await closePage(label, state[label]).catch(() => {});
+    delete state[label];
+  }
+  for (const [i, label] of labels.entries()) {
+    const page = await openPage(state.browser, label, { refuseMedia: label === 'V' });
+    await page.goto(i === 0 ? `${state.base}/` : state.room);
+    if (i === 0) state.room = page.url();
+    await waitJoined(page);
+    state[label] = page;
+  }
+  const cameras = labels.filter((label) => label !== 'V');
+  const viewerName = labels.includes('V') ? await state.V.locator('#name-input').inputValue() : null;
+  for (const label of cameras) await expectPlaying(state[label], cameras.length, label, 20000, { exceptName: viewerName });
 }
 
 function need(state, ...labels) {

@@ -25,6 +25,7 @@ async fn start(nofile: u32, args: &[&str], envs: &[(&str, &str)]) -> Watched {
 #[tokio::test]
 async fn relay_floods_are_closed_and_give_back_their_memory_and_descriptors() {
     const FLOODERS: usize = 100;
+    const ROUNDS: usize = 5;
     let rate = ["--relay-rate", "20/20"];
     let mut server = start(4096, &rate, &[("MALLOC_ARENA_MAX", "1")]).await;
     let target = lingua_signal_testing::peerjs::Target::new(server.addr, "/peerjs", "peerjs");
@@ -32,7 +33,7 @@ async fn relay_floods_are_closed_and_give_back_their_memory_and_descriptors() {
     drop(target.open("warm").await);
     let (fds_before, rss_before) = (server.fds(), server.rss_kib());
     let mut rounds = Vec::new();
-    for round in 0..3 {
+    for round in 0..ROUNDS {
         let mut floods = JoinSet::new();
         for n in 0..FLOODERS {
             let target = target.clone();
@@ -62,13 +63,16 @@ async fn relay_floods_are_closed_and_give_back_their_memory_and_descriptors() {
         assert!(server.wait(Duration::from_secs(5), |s| s.fds() <= fds_before).await, "{} fds left", server.fds());
         rounds.push(server.rss_kib());
     }
-    println!("{FLOODERS} flooding peers, 3 rounds: before VmRSS {rss_before} KiB, after each {rounds:?} KiB");
-    // Nothing of a closed flooder is kept: once the allocator has settled,
-    // a round adds less than a quarter of what the first one took.
-    let cost = rounds[0].saturating_sub(rss_before).max(1024);
-    let growth = rounds[2].saturating_sub(rounds[1]);
-    assert!(growth < cost / 4, "VmRSS grows {growth} KiB per round; the first round took {cost} KiB");
+    println!("{FLOODERS} flooding peers, {ROUNDS} rounds: before VmRSS {rss_before} KiB, after each {rounds:?} KiB");
+    // Nothing of a closed flooder is kept: once the allocator has settled
+    // (after the first round), the last three rounds together add less than
+    // the first one took (at least 2 MiB: VmRSS moves by a MiB or so either
+    // way between two rounds). Kept state of 7 KiB or more per closed
+    // flooder would add more.
+    let cost = rounds[0].saturating_sub(rss_before).max(2048);
+    let growth = rounds[ROUNDS - 1].saturating_sub(rounds[1]);
+    assert!(growth < cost, "VmRSS grows {growth} KiB over the last three rounds; the first round took {cost} KiB");
     assert!(server.healthy_within(Duration::from_secs(5)).await);
     assert!(server.alive());
-    assert!(server.log_count("persistently over its relay limits") >= 3 * FLOODERS, "each close is logged");
+    assert!(server.log_count("persistently over its relay limits") >= ROUNDS * FLOODERS, "each close is logged");
 }
