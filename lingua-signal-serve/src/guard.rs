@@ -1,6 +1,6 @@
 //! The socket as hyper sees it: reads and writes pass through, and while
 //! hyper waits for the client, the deadline of the connection's state
-//! (see [`Progress::deadline`]) runs. When it passes, a `408` goes out if
+//! (see [`Progress::deadline_or_park`]) runs. When it passes, a `408` goes out if
 //! one still may, and the connection ends.
 //!
 //! Why our own wrapper rather than hyper's `header_read_timeout`: hyper's
@@ -155,9 +155,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
         // that armed the last timer may be all it waits on. The deadline
         // that applies once the response ends (idle) is armed here, with
         // the task's waker; while a response is still being written, its
-        // end wakes the task (`park`) and the next flush or read arms it.
-        this.progress.park(cx.waker());
-        if let Some((at, _)) = this.progress.deadline()
+        // end wakes the task and the next flush or read arms it.
+        if let Some((at, _)) = this.progress.deadline_or_park(Some(cx.waker()))
             && this.armed != Some(at)
         {
             this.sleep.as_mut().reset(at);

@@ -56,9 +56,10 @@ struct State {
     since: Instant,
     /// The first byte of a request head on a kept-alive connection.
     head_started: Option<Instant>,
-    /// The connection's task, parked on a read while a request was in
-    /// flight (no deadline): woken when the last response is written, so
-    /// that the idle deadline starts then and not at the next read.
+    /// The connection's task, parked on a read or a flush while a request
+    /// was in flight (no deadline): woken when the last response is
+    /// written, so that the idle deadline starts then and not at the next
+    /// read.
     parked: Option<Waker>,
 }
 
@@ -87,12 +88,15 @@ impl Progress {
 
     /// The deadline in force now and what it guards, or `None`: upgraded,
     /// or a request is with the service (its own time is not limited here).
-    pub(crate) fn deadline(&self) -> Option<(Instant, Expiry)> {
+    #[cfg(test)]
+    fn deadline(&self) -> Option<(Instant, Expiry)> {
         self.deadline_or_park(None)
     }
 
-    /// [`Progress::deadline`]; when there is none because a request is in
-    /// flight, `waker` is woken once the last response is written.
+    /// The deadline in force now and what it guards, or `None`: upgraded,
+    /// or a request is with the service (its own time is not limited here).
+    /// In that last case `waker` (the connection's task, reading or
+    /// flushing) is woken once the last response is written.
     pub(crate) fn deadline_or_park(&self, waker: Option<&Waker>) -> Option<(Instant, Expiry)> {
         if self.upgraded.load(Ordering::Acquire) {
             return None;
@@ -117,18 +121,6 @@ impl Progress {
         };
         // A deadline past the end of time is none.
         start.checked_add(timeout).map(|at| (at, expiry))
-    }
-
-    /// The connection's task wrote while a request is in flight: it is
-    /// woken once the last response is written (see [`State::parked`]).
-    pub(crate) fn park(&self, waker: &Waker) {
-        if self.upgraded.load(Ordering::Acquire) {
-            return;
-        }
-        let mut state = self.state();
-        if state.in_flight > 0 && !state.parked.as_ref().is_some_and(|parked| parked.will_wake(waker)) {
-            state.parked = Some(waker.clone());
-        }
     }
 
     /// Bytes came in: on a kept-alive connection between requests, a new
